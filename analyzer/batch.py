@@ -1,0 +1,254 @@
+"""Many hosts: one job per host on a local process pool, or on a Dask distributed cluster.
+
+    >>> result = run_batch(["sample_logs"], output=Path("out"), options=build_options())
+    >>> result.summary_line()                                    # doctest: +SKIP
+    '5 hosts: 5 ok, 0 failed; findings: xen-dom0-balloon-netback-squeeze (1), ...'
+
+Every immediate subdirectory or archive of a ROOT is one host. Each host's job is the same
+function on either engine (:func:`host_job`): it writes ``<host>.md`` (with its chart) and
+``<host>.json`` and returns a small summary plus the host's tagged events. A host that fails
+is reported ``failed`` with a one-line reason; the others finish. The fleet summary is
+``fleet.json``, ``fleet.md`` and ``events.parquet`` (tagged events of all hosts).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .errors import InputError, KernlogError, UsageError
+from .options import Options
+
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2",
+                    ".tar.zst", ".tzst")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+@dataclass(frozen=True)
+class HostJob:
+    name: str  # display name (directory or archive stem)
+    paths: tuple[str, ...]
+    file_stem: str  # safe, unique file name stem for its reports
+
+
+@dataclass
+class BatchResult:
+    output: Path
+    hosts: list[dict] = field(default_factory=list)  # fleet.json "hosts"
+    findings: dict = field(default_factory=dict)  # finding id -> [hosts]
+
+    @property
+    def failed(self) -> list[dict]:
+        return [h for h in self.hosts if h["status"] == "failed"]
+
+    def summary_line(self) -> str:
+        ok = len(self.hosts) - len(self.failed)
+        parts = ", ".join(f"{fid} ({len(hosts)})" for fid, hosts in sorted(self.findings.items()))
+        return (f"{len(self.hosts)} hosts: {ok} ok, {len(self.failed)} failed; "
+                f"findings: {parts or 'none'}; reports in {self.output}")
+
+
+def archive_stem(name: str) -> str | None:
+    low = name.lower()
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if low.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def safe_stem(name: str) -> str:
+    """A host name made safe as a file name: no separators, dots-only or control characters."""
+    stem = _UNSAFE.sub("_", name).strip("._") or "host"
+    return stem[:100]
+
+
+def find_hosts(roots: Sequence[str]) -> list[HostJob]:
+    """Immediate subdirectories and archives of each root; names made safe and unique."""
+    found: list[tuple[str, str]] = []
+    for root in roots:
+        path = Path(root)
+        if not path.is_dir():
+            raise UsageError(f"{root}: not a directory (batch takes directories whose "
+                             "subdirectories or archives are hosts; use `kernlog analyze` for one host)")
+        try:
+            children = sorted(path.iterdir(), key=lambda p: p.name)
+        except OSError as e:
+            raise InputError(f"{root}: cannot list: {e.strerror or e}") from None
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            if child.is_dir():
+                found.append((child.name, str(child)))
+            elif child.is_file() and archive_stem(child.name):
+                found.append((archive_stem(child.name), str(child)))
+    jobs, used = [], set()
+    for name, p in found:
+        stem = base = safe_stem(name)
+        n = 2
+        while stem.lower() in used or stem.lower() == "fleet" or stem.lower() == "events":
+            stem = f"{base}-{n}"
+            n += 1
+        used.add(stem.lower())
+        jobs.append(HostJob(name=name, paths=(p,), file_stem=stem))
+    return jobs
+
+
+def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir") -> dict:
+    """Analyse one host and write its reports; never raises (failures are data)."""
+    from .pipeline import analyze_host
+    from .report import write_report
+    from .report.json_report import report_dict
+
+    out = Path(output)
+    summary = {"host": job.name, "file": job.file_stem, "status": "ok", "error": None,
+               "findings": [], "episodes": 0}
+    try:
+        opts = options if options.host or host_from == "logs" else _with_host(options, job.name)
+        report, host_events = analyze_host(list(job.paths), options=opts)
+        if host_from == "logs":
+            summary["host"] = report.host
+        md = out / f"{job.file_stem}.md"
+        write_report(report, fmt="markdown", output=md, chart=None, stdout=None)
+        write_report(report, fmt="json", output=out / f"{job.file_stem}.json", chart=None,
+                     stdout=None)
+        d = report_dict(report)
+        summary.update(
+            findings=[f["id"] for f in d["findings"]],
+            finding_confidence={f["id"]: f["confidence"] for f in d["findings"]},
+            episodes=len(d["episodes"]),
+            episode_list=[{k: e[k] for k in ("id", "tag", "start", "end", "events",
+                                              "estimated_occurrences")} for e in d["episodes"]],
+            facts={k: d["facts"].get(k) for k in ("ram_mib", "dom0_mem_option", "dom0_mem_mib",
+                                                  "dom0_boot_mib", "xen", "kernel", "xen_cmdline")},
+            lines=d["accounting"].get("lines_read", 0),
+            period=d.get("period", {}),
+        )
+        ev = host_events.events
+        tagged = ev[ev["tag"].notna()]
+        summary["_events"] = _events_for_fleet(tagged, summary["host"])
+    except KernlogError as e:
+        summary.update(status="failed", error=str(e))
+    except Exception as e:  # one broken host never sinks the others
+        summary.update(status="failed", error=f"internal error: {type(e).__name__}: {e}")
+    return summary
+
+
+def _with_host(options: Options, name: str) -> Options:
+    from dataclasses import replace
+
+    return replace(options, host=name)
+
+
+def _events_for_fleet(tagged, host: str):
+    from .events_io import contract_frame
+
+    frame = contract_frame(tagged, fields_as_json=True)
+    frame["host"] = host
+    return frame
+
+
+def run_batch(roots: Sequence[str], *, output: Path, options: Options, jobs: int | None = None,
+              scheduler: str | None = None, host_from: str = "dir",
+              progress: bool = False) -> BatchResult:
+    """Analyse every host under ``roots`` into ``output``; see the module docstring."""
+    host_jobs = find_hosts(roots)
+    if not host_jobs:
+        raise InputError("no hosts found: " + ", ".join(roots) + " holds no subdirectories or "
+                         "archives")
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    if scheduler:
+        summaries = _run_dask(host_jobs, options, output, host_from, scheduler, progress)
+    else:
+        summaries = _run_local(host_jobs, options, output, host_from, jobs, progress)
+    by_stem = {s["file"]: s for s in summaries}
+    summaries = [by_stem[j.file_stem] for j in host_jobs]
+    from .fleet import write_fleet
+
+    return write_fleet(summaries, output=output)
+
+
+def _run_local(host_jobs, options, output, host_from, jobs, progress) -> list[dict]:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    if jobs == 1 or len(host_jobs) == 1:
+        results = []
+        with _progress(progress, len(host_jobs)) as advance:
+            for job in host_jobs:
+                results.append(host_job(job, options, str(output), host_from))
+                advance()
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
+    results = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(host_jobs)), mp_context=ctx) as pool, \
+            _progress(progress, len(host_jobs)) as advance:
+        futures = {pool.submit(host_job, job, options, str(output), host_from): job
+                   for job in host_jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                results.append(fut.result())
+            except Exception as e:  # the worker process itself died
+                results.append({"host": job.name, "file": job.file_stem, "status": "failed",
+                                "error": f"worker failed: {type(e).__name__}: {e}",
+                                "findings": [], "episodes": 0})
+            advance()
+    return results
+
+
+def _run_dask(host_jobs, options, output, host_from, scheduler, progress) -> list[dict]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise UsageError("--scheduler needs the Dask extra: pip install 'kernlog[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+    results = []
+    try:
+        futures = client.map(host_job, host_jobs, options=options, output=str(output),
+                             host_from=host_from, pure=False)
+        job_of = dict(zip((f.key for f in futures), host_jobs))
+        with _progress(progress, len(host_jobs)) as advance:
+            for fut in as_completed(futures):
+                job = job_of[fut.key]
+                try:
+                    results.append(fut.result())
+                except Exception as e:
+                    results.append({"host": job.name, "file": job.file_stem, "status": "failed",
+                                    "error": f"worker failed: {type(e).__name__}: {e}",
+                                    "findings": [], "episodes": 0})
+                advance()
+    finally:
+        client.close()
+    return results
+
+
+class _progress:
+    """A rich progress bar on stderr while hosts finish (only when stderr is a terminal)."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled, self.total, self._bar = enabled, total, None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._bar = Progress(console=Console(stderr=True), transient=True)
+        self._bar.start()
+        task = self._bar.add_task("hosts", total=self.total)
+        return lambda: self._bar.advance(task)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()

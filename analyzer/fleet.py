@@ -1,0 +1,203 @@
+"""Fleet summary of a batch run: fleet.json, fleet.md and events.parquet.
+
+Compares hosts: which share a root cause, what the hosts with a finding have in common in
+configuration and what the clean ones do differently, episodes on several hosts within minutes
+of each other (a shared cause such as the network), hosts whose problem rate stands out, and
+hosts that failed with their error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from .report.escape import code, text
+
+CONFIG_KEYS = (("ram_mib", "RAM (MiB)"), ("dom0_mem_option", "dom0_mem"),
+               ("dom0_boot_mib", "Dom0 at boot (MiB)"), ("xen", "Xen"), ("kernel", "Kernel"))
+SIMULTANEOUS_MINUTES = 10
+
+
+def write_fleet(summaries: list[dict], *, output: Path):
+    from .batch import BatchResult
+
+    findings: dict[str, list[str]] = defaultdict(list)
+    for s in summaries:
+        for fid in s.get("findings", []):
+            findings[fid].append(s["host"])
+    result = BatchResult(output=output, findings=dict(sorted(findings.items())))
+    result.hosts = [{"host": s["host"], "status": s["status"], "error": s.get("error"),
+                     "findings": list(s.get("findings", [])), "episodes": s.get("episodes", 0),
+                     "report": f"{s['file']}.md" if s["status"] == "ok" else None}
+                    for s in summaries]
+    simultaneous = simultaneous_episodes(summaries)
+    outliers = outlier_hosts(summaries)
+    fleet = {"hosts": result.hosts, "findings": result.findings,
+             "simultaneous_episodes": simultaneous, "outliers": outliers}
+    (output / "fleet.json").write_text(json.dumps(fleet, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    (output / "fleet.md").write_text(render_fleet_markdown(summaries, result.findings,
+                                                           simultaneous, outliers),
+                                     encoding="utf-8")
+    _write_events(summaries, output / "events.parquet")
+    return result
+
+
+def _write_events(summaries: list[dict], path: Path) -> None:
+    import pandas as pd
+
+    frames = [s["_events"] for s in summaries if s.get("_events") is not None and len(s["_events"])]
+    if frames:
+        frame = pd.concat(frames, ignore_index=True)
+    else:
+        from .model import EVENT_COLUMNS
+
+        frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in EVENT_COLUMNS})
+    frame.to_parquet(path, index=False)
+
+
+def simultaneous_episodes(summaries: list[dict]) -> list[dict]:
+    """Episodes of one tag on several hosts that start within minutes of each other."""
+    import pandas as pd
+
+    rows = [(s["host"], e["tag"], pd.Timestamp(e["start"]), e["id"])
+            for s in summaries if s["status"] == "ok"
+            for e in s.get("episode_list", []) if e.get("start")]
+    rows.sort(key=lambda r: (r[1], r[2]))
+    groups: list[list[tuple]] = []
+    for r in rows:
+        g = groups[-1] if groups else None
+        if g and g[0][1] == r[1] and (r[2] - g[-1][2]) <= pd.Timedelta(minutes=SIMULTANEOUS_MINUTES):
+            g.append(r)
+        else:
+            groups.append([r])
+    out = []
+    for g in groups:
+        hosts = sorted({r[0] for r in g})
+        if len(hosts) >= 2:
+            out.append({"tag": g[0][1], "hosts": hosts, "start": g[0][2].isoformat(),
+                        "end": g[-1][2].isoformat(),
+                        "episodes": [f"{r[0]}:{r[3]}" for r in g]})
+    return out
+
+
+def outlier_hosts(summaries: list[dict]) -> list[dict]:
+    """Hosts whose problem rate (estimated occurrences per observed day) stands out."""
+    import numpy as np
+    import pandas as pd
+
+    rates = {}
+    for s in summaries:
+        if s["status"] != "ok":
+            continue
+        p = s.get("period") or {}
+        if not p.get("start") or not p.get("end"):
+            continue
+        days = max((pd.Timestamp(p["end"]) - pd.Timestamp(p["start"])).total_seconds() / 86400, 1.0)
+        occ = sum(e.get("estimated_occurrences", 0) for e in s.get("episode_list", []))
+        rates[s["host"]] = occ / days
+    if len(rates) < 3:
+        return []
+    values = np.array(list(rates.values()), dtype=float)
+    median = float(np.median(values))
+    mad = float(np.median(np.abs(values - median)))
+    out = []
+    for host, rate in rates.items():
+        score = (rate - median) / (1.4826 * mad) if mad > 0 else (float("inf") if rate > median else 0.0)
+        ratio = rate / median if median > 0 else (float("inf") if rate > 0 else 1.0)
+        if rate > 0 and (score > 3.5 or ratio >= 10):
+            out.append({"host": host, "problems_per_day": round(rate, 2),
+                        "fleet_median_per_day": round(median, 2),
+                        "ratio": None if ratio == float("inf") else round(ratio, 1)})
+    return sorted(out, key=lambda o: -o["problems_per_day"])
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    return code(v, table=True, limit=60)
+
+
+def render_fleet_markdown(summaries, findings, simultaneous, outliers) -> str:
+    ok = [s for s in summaries if s["status"] == "ok"]
+    failed = [s for s in summaries if s["status"] != "ok"]
+    out = ["# kernlog fleet summary", "",
+           f"**{len(summaries)} hosts** analysed: {len(ok)} ok, {len(failed)} failed.", ""]
+    out += ["## Root causes", ""]
+    if findings:
+        out += ["| Finding | Hosts | Count |", "|---|---|---|"]
+        for fid, hosts in sorted(findings.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            out.append(f"| `{fid}` | {', '.join(code(h, table=True) for h in hosts)} | {len(hosts)} |")
+    else:
+        out.append("No root-cause finding on any host.")
+    out.append("")
+    out += ["## Configuration", "",
+            "| Host | Findings | " + " | ".join(label for _, label in CONFIG_KEYS) + " | Report |",
+            "|" + "---|" * (len(CONFIG_KEYS) + 3)]
+    for s in ok:
+        f = s.get("facts") or {}
+        fids = ", ".join(f"`{x}`" for x in s.get("findings", [])) or "—"
+        out.append(f"| {code(s['host'], table=True)} | {fids} | "
+                   + " | ".join(_fmt(f.get(k)) for k, _ in CONFIG_KEYS)
+                   + f" | [{text(s['file'])}.md]({s['file']}.md) |")
+    out.append("")
+    out += _differences(ok, findings)
+    out += ["## Episodes on several hosts at once", ""]
+    if simultaneous:
+        out.append(f"Episodes of one kind starting within {SIMULTANEOUS_MINUTES} minutes on "
+                   "several hosts point at a shared cause (network, storage, a fleet-wide "
+                   "change) rather than each host's own memory:")
+        out.append("")
+        for g in simultaneous:
+            out.append(f"- `{g['tag']}` on {', '.join(code(h) for h in g['hosts'])}, "
+                       f"{g['start'][:19].replace('T', ' ')} → {g['end'][11:19]} UTC")
+    else:
+        out.append("None.")
+    out.append("")
+    out += ["## Hosts that stand out", ""]
+    if outliers:
+        for o in outliers:
+            ratio = f" ({o['ratio']}× the fleet median)" if o.get("ratio") else ""
+            out.append(f"- {code(o['host'])}: ≈{o['problems_per_day']:,} problem occurrences "
+                       f"per day{ratio}")
+    else:
+        out.append("No host's problem rate stands out from the fleet.")
+    out.append("")
+    if failed:
+        out += ["## Failed hosts", "", "| Host | Error |", "|---|---|"]
+        for s in failed:
+            out.append(f"| {code(s['host'], table=True)} | {text(s.get('error') or '', limit=300).replace('|', '&#124;')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _differences(ok: list[dict], findings: dict) -> list[str]:
+    """What hosts with a finding share, against hosts without it."""
+    out = []
+    for fid, hosts in sorted(findings.items()):
+        with_f = [s for s in ok if fid in s.get("findings", [])]
+        without = [s for s in ok if fid not in s.get("findings", [])]
+        if not with_f or not without:
+            continue
+        notes = []
+        for key, label in CONFIG_KEYS:
+            a = {_norm(s.get("facts", {}).get(key)) for s in with_f}
+            b = {_norm(s.get("facts", {}).get(key)) for s in without}
+            if len(a) == 1 and a.isdisjoint(b):
+                (va,) = a
+                notes.append(f"{text(label)}: {_fmt(va) if va != '—' else 'not set/unknown'} on all "
+                             f"{len(with_f)} host(s) with it; {', '.join(sorted(_fmt(v) if v != '—' else 'not set/unknown' for v in b))} on the others")
+        if notes:
+            out += [f"Hosts with `{fid}` differ from the rest in:", ""]
+            out += [f"- {n}" for n in notes]
+            out.append("")
+    return out
+
+
+def _norm(v):
+    return "—" if v is None else v

@@ -1,0 +1,249 @@
+"""One host, end to end: sources -> parse -> clock -> tag -> facts/episodes -> correlate.
+
+    >>> from analyzer import analyze, build_options
+    >>> report = analyze(["sample_logs/xen07-incident"], options=build_options())
+    >>> [f.id for f in report.findings][:1]
+    ['xen-dom0-balloon-netback-squeeze']
+
+The library never prints and never exits; a host whose inputs cannot be read at all raises
+:class:`analyzer.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Sequence
+
+import pandas as pd
+
+from . import __version__
+from .model import (
+    PARSE_COLUMNS,
+    REASON_LIMIT,
+    ROLE_FACT,
+    ROLE_LOG,
+    Accounting,
+    HostReport,
+    Inventory,
+    LineWarning,
+    Skipped,
+    Source,
+    SourceAccount,
+)
+from .errors import InputError
+from .options import Options
+
+MAX_FACT_BYTES = 4 * 1024 * 1024  # a config/state file larger than this is not a config file
+MAX_WARNINGS_PER_SOURCE = 20
+
+
+@dataclass
+class HostEvents:
+    """One host's normalized, tagged event table, with everything needed to explain it."""
+
+    host: str
+    events: pd.DataFrame
+    accounting: Accounting
+    inventory: Inventory
+    fact_texts: list[tuple[Source, str]] = field(default_factory=list)
+    clock_notes: list[str] = field(default_factory=list)
+    anchors: dict = field(default_factory=dict)
+    patterns_version: str = ""
+    library: object = None
+    filtered_out: int = 0
+
+
+def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEvents:
+    """Read, parse, clock and tag everything ``paths`` hold for one host."""
+    from .clock import assign_clock
+    from .patterns import load_library
+    from .sources import discover
+    from .tag import tag_events
+
+    if library is None:
+        library = load_library(tuple(options.patterns))
+    inventory = discover(list(paths), options=options)
+    try:
+        accounting = Accounting(skipped=list(inventory.skipped))
+        frames: list[pd.DataFrame] = []
+        fact_texts: list[tuple[Source, str]] = []
+        for seq_base, source in enumerate(inventory.sources):
+            if source.role == ROLE_LOG:
+                frame = _read_log(source, options=options, accounting=accounting)
+                if frame is not None and len(frame):
+                    frame["seq"] = seq_base
+                    frames.append(frame)
+            elif source.role == ROLE_FACT:
+                text = _read_fact(source, accounting)
+                if text is not None:
+                    fact_texts.append((source, text))
+        lines_read = sum(a.lines_read for a in accounting.sources)
+        if lines_read == 0 and not fact_texts:
+            raise InputError(_nothing_read_message(paths, inventory, accounting))
+        events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
+        clocked = assign_clock(events, collected=inventory.collected,
+                               host_tz=inventory.timezone, options=options)
+        events = tag_events(clocked.events, library)
+        host = _host_name(options, inventory, events)
+        events["host"] = host
+        events, filtered = _apply_range(events, options)
+        clock_notes = list(clocked.notes)
+        if filtered:
+            clock_notes.append(f"{filtered:,} events outside --since/--until were left out")
+        return HostEvents(
+            host=host, events=events.reset_index(drop=True), accounting=accounting,
+            inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
+            anchors=getattr(clocked, "anchors", {}) or {}, patterns_version=library.version,
+            library=library, filtered_out=filtered,
+        )
+    finally:
+        inventory.close()
+
+
+def analyze(paths: Sequence[str], *, options: Options, library=None, rules=None) -> HostReport:
+    """The product's main job: a root-cause report for one host."""
+    return analyze_host(paths, options=options, library=library, rules=rules)[0]
+
+
+def analyze_host(paths: Sequence[str], *, options: Options, library=None,
+                 rules=None) -> tuple[HostReport, HostEvents]:
+    """Like :func:`analyze`, also returning the host's event table (batch keeps its tagged rows)."""
+    host_events = read_host(paths, options=options, library=library)
+    return report_for(host_events, options=options, rules=rules), host_events
+
+
+def report_for(host_events: HostEvents, *, options: Options, rules=None) -> HostReport:
+    """Facts, episodes, correlation and the report model for an already-read host."""
+    from .correlate import correlate, load_rules
+    from .episodes import find_episodes
+    from .facts import extract_facts
+    from .report.build import build_report
+
+    events = host_events.events
+    facts = extract_facts(events, host_events.fact_texts)
+    episodes, episode_of = find_episodes(events, gap_minutes=options.episode_gap_minutes)
+    if rules is None:
+        rules = load_rules(tuple(options.patterns))
+    correlation = correlate(events, episodes, episode_of, facts, rules)
+    return build_report(
+        host_events, facts=facts, episodes=episodes, correlation=correlation,
+        kernlog_version=__version__,
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd.DataFrame | None:
+    """Parse one log source chunk by chunk; count every line."""
+    from .parse import sniff
+    from .sources import iter_line_chunks
+
+    account = SourceAccount(path=source.path)
+    accounting.sources.append(account)
+    parser = None
+    frames = []
+    try:
+        for chunk in iter_line_chunks(source, options=options):
+            account.lines_read += len(chunk.lines)
+            account.lines_truncated += chunk.lines_truncated
+            account.bytes_replaced += chunk.bytes_replaced
+            for w in getattr(chunk, "warnings", ()) or ():
+                accounting.warnings.append(w)
+            if parser is None:
+                parser = sniff(chunk.lines)
+                account.format = parser.FORMAT
+            result = parser.parse(chunk.lines, source=source.path, first_line=chunk.first_line)
+            account.lines_parsed += result.lines_parsed
+            account.unparsed.update(result.unparsed)
+            room = MAX_WARNINGS_PER_SOURCE - sum(w.source == source.path for w in accounting.warnings)
+            accounting.warnings.extend(result.warnings[: max(room, 0)])
+            if result.leading_repeats and frames and len(frames[-1]):
+                last = frames[-1]
+                last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
+            if len(result.events):
+                frames.append(result.events)
+            for note in getattr(chunk, "errors", ()) or ():
+                accounting.skipped.append(Skipped(source.path, note))
+    except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
+        accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
+    if not frames:
+        return None
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame["source"] = source.path
+    frame["format"] = account.format
+    frame["family"] = source.family
+    frame["rotation"] = source.rotation
+    frame["kind"] = source.kind
+    return frame
+
+
+def _read_fact(source: Source, accounting: Accounting) -> str | None:
+    try:
+        with source.open() as f:
+            data = f.read(MAX_FACT_BYTES + 1)
+    except OSError as e:
+        accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
+        return None
+    if len(data) > MAX_FACT_BYTES:
+        accounting.skipped.append(Skipped(source.path, f"{REASON_LIMIT}: config file over "
+                                          f"{MAX_FACT_BYTES // 1024 // 1024} MiB"))
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _empty_events() -> pd.DataFrame:
+    frame = pd.DataFrame({c: [] for c in PARSE_COLUMNS})
+    for c in ("source", "format", "family", "kind"):
+        frame[c] = pd.Series([], dtype=object)
+    frame["rotation"] = pd.Series([], dtype="int64")
+    frame["seq"] = pd.Series([], dtype="int64")
+    frame["line"] = frame["line"].astype("int64")
+    frame["end_line"] = frame["end_line"].astype("int64")
+    frame["count"] = frame["count"].astype("int64")
+    frame["uptime"] = frame["uptime"].astype("float64")
+    frame["priority"] = frame["priority"].astype("float64")
+    frame["wall"] = pd.to_datetime(frame["wall"])
+    return frame
+
+
+def _host_name(options: Options, inventory: Inventory, events: pd.DataFrame) -> str:
+    if options.host:
+        return options.host
+    if inventory.hostname:
+        return inventory.hostname.strip().split()[0] if inventory.hostname.strip() else "unknown"
+    if "host" in events and events["host"].notna().any():
+        counts = Counter(h for h in events["host"].dropna() if h and h != "localhost")
+        if counts:
+            return counts.most_common(1)[0][0]
+    return inventory.root_name or "unknown"
+
+
+def _apply_range(events: pd.DataFrame, options: Options) -> tuple[pd.DataFrame, int]:
+    if options.since is None and options.until is None:
+        return events, 0
+    ts = events["ts"]
+    keep = pd.Series(True, index=events.index)
+    if options.since is not None:
+        keep &= ~(ts < pd.Timestamp(options.since))
+    if options.until is not None:
+        keep &= ~(ts > pd.Timestamp(options.until))
+    return events[keep], int((~keep).sum())
+
+
+def _nothing_read_message(paths, inventory: Inventory, accounting: Accounting) -> str:
+    given = ", ".join(str(p) for p in paths)
+    if inventory.skipped:
+        reasons = Counter(s.reason.split(":")[0] for s in inventory.skipped)
+        why = ", ".join(f"{n} {r}" for r, n in reasons.most_common())
+        return f"no log lines could be read from {given} (files skipped: {why})"
+    if accounting.sources:
+        return f"no log lines in {given} (the files are empty)"
+    return f"no log files found in {given}"
+
+
+def warnings_for_report(accounting: Accounting) -> list[LineWarning]:
+    return accounting.warnings

@@ -1,0 +1,74 @@
+"""Timeline chart (PNG): Dom0 memory target and running DomUs, problem episodes as bands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import HostReport
+
+
+def has_chart_data(report: HostReport) -> bool:
+    s = report.series or {}
+    return bool(s.get("dom0_target_mib") or s.get("running_domus") or
+                any(e.start for e in report.episodes))
+
+
+def render_chart(report: HostReport, path: Path) -> None:
+    """Write the chart to ``path`` (matplotlib, Agg backend: no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    def times(points):
+        return [pd.Timestamp(p[0]).tz_convert("UTC").tz_localize(None) for p in points]
+
+    s = report.series or {}
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=100)
+    try:
+        handles = []
+        target = s.get("dom0_target_mib") or []
+        if target:
+            h, = ax.step(times(target), [p[1] for p in target], where="post", color="#1f5fa8",
+                         label="Dom0 memory target (MiB)")
+            handles.append(h)
+            ax.set_ylabel("Dom0 MiB")
+            ax.set_ylim(bottom=0)
+        domus = s.get("running_domus") or []
+        if domus:
+            ax2 = ax.twinx()
+            h, = ax2.step(times(domus), [p[1] for p in domus], where="post", color="#2a8a3e",
+                          label="running DomUs")
+            handles.append(h)
+            ax2.set_ylabel("DomUs")
+            ax2.set_ylim(bottom=0)
+        palette = ["#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"]
+        tags = []
+        for ep in report.episodes:
+            if not ep.start:
+                continue
+            if ep.tag not in tags:
+                tags.append(ep.tag)
+            color = palette[tags.index(ep.tag) % len(palette)]
+            start = pd.Timestamp(ep.start).tz_convert("UTC").tz_localize(None)
+            end = pd.Timestamp(ep.end or ep.start).tz_convert("UTC").tz_localize(None)
+            if end <= start:
+                end = start + pd.Timedelta(minutes=5)
+            ax.axvspan(start, end, color=color, alpha=0.3, lw=0)
+        from matplotlib.patches import Patch
+
+        handles += [Patch(color=palette[i % len(palette)], alpha=0.3, label=t)
+                    for i, t in enumerate(tags)]
+        if handles:
+            ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+        fig.autofmt_xdate()
+        ax.set_title(f"{report.host}: Dom0 memory, DomUs and problem episodes (UTC)", fontsize=10)
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, metadata={"Software": None})
+    finally:
+        plt.close(fig)

@@ -1,0 +1,64 @@
+"""The command line: help that teaches, lazy imports, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+
+runner = CliRunner()
+
+COMMANDS = [["analyze"], ["events"], ["batch"], ["templates"], ["patterns"],
+            ["patterns", "list"], ["patterns", "show"], ["patterns", "test"]]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(cmd):
+    result = runner.invoke(app, [*cmd, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys; from analyzer.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'sklearn', 'matplotlib', 'pyarrow', 'dask') "
+            "if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout
+
+
+def test_python_dash_m_works():
+    out = subprocess.run([sys.executable, "-m", "analyzer", "--help"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0
+    assert "analyze" in out.stdout and "batch" in out.stdout
+
+
+def test_bad_zone_is_a_one_line_usage_error(tmp_path):
+    log = tmp_path / "kern.log"
+    log.write_text("Mar  6 14:02:44 xen07 kernel: hello\n")
+    result = runner.invoke(app, ["events", str(log), "--tz", "Mars/Olympus"])
+    assert result.exit_code == 2
+    assert "unknown time zone 'Mars/Olympus'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_path_exits_2_without_traceback(tmp_path):
+    result = runner.invoke(app, ["analyze", str(tmp_path / "nope.log")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "nope.log" in result.output
+
+
+def test_unreadable_since_is_a_usage_error(tmp_path):
+    log = tmp_path / "kern.log"
+    log.write_text("Mar  6 14:02:44 xen07 kernel: hello\n")
+    result = runner.invoke(app, ["events", str(log), "--since", "the day after never"])
+    assert result.exit_code == 2
+    assert "cannot read the time" in result.output
