@@ -146,6 +146,7 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
     accounting.sources.append(account)
     parser = None
     frames = []
+    markers = (0, None)  # journal "-- Boot --" markers seen so far in this source, last id
     try:
         for chunk in iter_line_chunks(source, options=options):
             account.lines_read += len(chunk.lines)
@@ -161,6 +162,7 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
             account.unparsed.update(result.unparsed)
             room = MAX_WARNINGS_PER_SOURCE - sum(w.source == source.path for w in accounting.warnings)
             accounting.warnings.extend(result.warnings[: max(room, 0)])
+            markers = _renumber_markers(result.events, markers)
             if result.leading_repeats and frames and len(frames[-1]):
                 last = frames[-1]
                 last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
@@ -179,6 +181,28 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
     frame["rotation"] = source.rotation
     frame["kind"] = source.kind
     return frame
+
+
+def _renumber_markers(events: pd.DataFrame, state: tuple[int, str | None]):
+    """Parsers number journal boot markers ("marker:N") per chunk; make them per source."""
+    seen, last = state
+    if not len(events) or "boot_id" not in events:
+        return state
+    ids = events["boot_id"]
+    is_marker = ids.map(lambda v: isinstance(v, str) and v.startswith("marker:"))
+    if not is_marker.any():
+        if last is not None and seen:
+            events["boot_id"] = ids.where(ids.map(lambda v: isinstance(v, str)), last)
+        return state
+    numbers = ids[is_marker].str.slice(7).astype(int)
+    renumbered = "marker:" + (numbers + seen).astype(str)
+    new = ids.astype(object).copy()
+    new[is_marker] = renumbered
+    if last is not None:  # rows before this chunk's first marker belong to the last one
+        first = is_marker.to_numpy().argmax()
+        new.iloc[:first] = [v if isinstance(v, str) else last for v in new.iloc[:first]]
+    events["boot_id"] = new
+    return seen + int(numbers.max()), renumbered.iloc[-1]
 
 
 def _read_fact(source: Source, accounting: Accounting) -> str | None:

@@ -1,0 +1,70 @@
+"""``dmesg -T`` (human-readable wall clock instead of uptime)::
+
+    [Tue Aug 25 10:00:01 2008] xen_net: Memory squeeze in netback driver.
+    [Mon Mar  2 06:11:40 2009] printk: 13 messages suppressed.
+    <4>[Mon Mar  2 06:11:41 2009] PCI-DMA: Out of SW-IOMMU space for 65536 bytes at device 0000:03:00.0
+
+The bracketed date is the kernel's uptime converted by dmesg with the boot time it computed
+(local zone, year known): wall is naive local time, wall_kind "local"; uptime stays NaN; program
+"kernel"; a ``<N>`` prefix is the priority. Continuations and blank lines as in ``dmesg``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
+from ._common import (LineTexts, Tally, blank_mask, build_result, build_wall, extract,
+                      fold_continuations, make_events, starts_with_space, strip_ansi_many,
+                      to_arrow)
+from .dmesg import priority_of
+
+FORMAT = "dmesg_human"
+
+#: ``<4>[Tue Aug 25 10:00:01 2008] msg`` (day of month space-padded; the weekday is not checked)
+HEADER_RE = re.compile(
+    r"(?s)^(?:<(?P<pri>\d{1,3})>)?"
+    r"\[(?:[A-Z][a-z]{2} )?(?P<mon>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) "
+    r"(?P<time>\d{1,2}:\d\d:\d\d(?:[.,]\d+)?) (?P<year>\d{4})\]"
+    r" ?(?P<msg>.*)"
+)
+
+
+def sniff(sample: list[str]) -> float:
+    """Share of the sample's non-blank lines with a ``[Tue Aug 25 10:00:01 2008]`` header."""
+    lines = [ln for ln in sample if ln.strip()]
+    if not lines:
+        return 0.0
+    return sum(1 for ln in lines if HEADER_RE.match(ln)) / len(lines)
+
+
+def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
+    """Parse ``dmesg -T`` lines (see the module docstring)."""
+    arr = to_arrow(lines)
+    hdr = extract(arr, HEADER_RE.pattern, rstrip=("msg",))
+    is_event = hdr["matched"].to_numpy()
+    blank = blank_mask(arr)
+    is_cont = starts_with_space(arr) & ~is_event
+    tally = Tally(source=source, first_line=first_line, lines=lines)
+    tally.add_mask(REASON_EMPTY, blank & ~is_event)
+    folded = fold_continuations(is_event, is_cont, hdr["msg"].to_numpy(),
+                                LineTexts(lines))
+    rest = ~is_event & ~blank
+    rest[folded.attached] = False
+    tally.add_mask(REASON_NO_HEADER, rest)
+    rows = folded.rows
+    sel = hdr.iloc[rows]
+    wall = build_wall(year=sel["year"].to_numpy(), month=sel["mon"].to_numpy(),
+                      day=sel["day"].to_numpy(), time=sel["time"].to_numpy())
+    events = make_events(
+        line=rows + first_line,
+        end_line=folded.end + first_line,
+        program="kernel",
+        message=strip_ansi_many(folded.message),
+        wall=wall,
+        wall_kind=np.where(np.isnat(wall), "none", "local"),
+        priority=priority_of(sel["pri"].to_numpy()),
+    )
+    return build_result(FORMAT, events, n_lines=len(lines), tally=tally)
