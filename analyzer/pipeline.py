@@ -154,6 +154,8 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
             account.bytes_replaced += chunk.bytes_replaced
             for w in getattr(chunk, "warnings", ()) or ():
                 accounting.warnings.append(w)
+            if not chunk.lines:
+                continue
             if parser is None:
                 parser = sniff(chunk.lines)
                 account.format = parser.FORMAT
@@ -168,8 +170,8 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
                 last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
             if len(result.events):
                 frames.append(result.events)
-            for note in getattr(chunk, "errors", ()) or ():
-                accounting.skipped.append(Skipped(source.path, note))
+            if chunk.stopped:  # read ended early: lines before it are kept, the rest counted here
+                accounting.skipped.append(Skipped(source.path, chunk.stopped))
     except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
         accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
     if not frames:
