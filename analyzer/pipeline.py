@@ -154,6 +154,8 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
             account.bytes_replaced += chunk.bytes_replaced
             for w in getattr(chunk, "warnings", ()) or ():
                 accounting.warnings.append(w)
+            if chunk.stopped:  # read ended early: lines before it are kept, the rest counted here
+                accounting.skipped.append(Skipped(source.path, chunk.stopped))
             if not chunk.lines:
                 continue
             if parser is None:
@@ -170,8 +172,6 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
                 last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
             if len(result.events):
                 frames.append(result.events)
-            if chunk.stopped:  # read ended early: lines before it are kept, the rest counted here
-                accounting.skipped.append(Skipped(source.path, chunk.stopped))
     except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
         accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
     if not frames:
@@ -262,10 +262,12 @@ def _apply_range(events: pd.DataFrame, options: Options) -> tuple[pd.DataFrame, 
 
 def _nothing_read_message(paths, inventory: Inventory, accounting: Accounting) -> str:
     given = ", ".join(str(p) for p in paths)
-    if inventory.skipped:
-        reasons = Counter(s.reason.split(":")[0] for s in inventory.skipped)
+    if accounting.skipped:
+        reasons = Counter(s.reason.split(":")[0] for s in accounting.skipped)
         why = ", ".join(f"{n} {r}" for r, n in reasons.most_common())
-        return f"no log lines could be read from {given} (files skipped: {why})"
+        first = accounting.skipped[0]
+        return (f"no log lines could be read from {given} (files skipped: {why}; "
+                f"first: {first.path}: {first.reason})")
     if accounting.sources:
         return f"no log lines in {given} (the files are empty)"
     return f"no log files found in {given}"
