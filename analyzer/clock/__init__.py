@@ -1,0 +1,249 @@
+"""Clock stage: a UTC time, its quality and a boot index for every event of one host.
+
+    Mar  6 14:02:44 dom0 kernel: [ 8811.204518] xen_net: Memory squeeze in netback driver.
+    -> ts 2009-03-06T14:02:44+00:00, ts_quality "year_inferred", boot 1, year_source "collected"
+
+    >>> result = assign_clock(events, collected="Mon Mar  9 17:45:01 UTC 2009", host_tz=None,
+    ...                       options=Options())
+    >>> result.events[["ts", "ts_quality", "boot", "year_source"]]
+
+How each time is known (``ts_quality``):
+
+- ``exact``: the line carries a full date (utc, or local with a year: xend.log, rfc5424,
+  journal JSON, ``dmesg -T``); naive ones are read in ``--tz``, else the host zone, else UTC
+  (``zone``).
+- ``year_inferred``: syslog-style ``Mar  6 14:02:44``; the year comes from ``--year``, the
+  sosreport collection date, a dated source of the host, or (said loudly) the current year,
+  walking back across New Year (``years``).
+- ``boot_relative``: a dmesg uptime mapped to wall time through lines the dmesg shares with a
+  dated log (``anchor``).
+- ``unknown``: nothing says when (``xl dmesg`` without console timestamps). Never invented.
+
+Boots (``boots``) are numbered per host in time order from 0; null only when a row can be placed
+in no boot at all (an undated log with no boot markers, e.g. a libxl log without timestamps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..model import TS_BOOT_RELATIVE, TS_EXACT, TS_UNKNOWN, TS_YEAR_INFERRED
+from ..options import Options
+from .boots import NAT, banner_texts, object_frame, place_boots, split_segments
+from .years import (SOURCE_ASSUMED, SOURCE_COLLECTED, SOURCE_DATED, SOURCE_OPTION, YearBase,
+                    anchor_year, set_year, years_back)
+from .zone import localize_naive, parse_collected, resolve_zone
+
+__all__ = ["ClockResult", "assign_clock"]
+
+NS = 10**9
+
+
+@dataclass
+class ClockResult:
+    """The clocked events plus what the report says about how times were obtained."""
+
+    events: pd.DataFrame  # input rows, same order, plus ts, ts_quality, boot, year_source
+    notes: list[str] = field(default_factory=list)
+    anchors: dict = field(default_factory=dict)  # boot -> {"offset", "source", "matches", ...}
+
+
+def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | None,
+                 options: Options) -> ClockResult:
+    """Give every event of one host ``ts`` (UTC), ``ts_quality``, ``boot`` and ``year_source``.
+
+    ``events``: the host's parsed events in read order (PARSE_COLUMNS plus source, format,
+    family, rotation, seq). ``collected``: raw text of a sosreport ``date`` file. ``host_tz``:
+    the host's IANA zone from its sosreport. ``options.tz``/``options.year`` override both.
+    Rows keep their order and index; nothing is dropped.
+    """
+    out = events.copy()
+    n = len(out)
+    zone, zone_note = resolve_zone(tz_option=options.tz, host_tz=host_tz)
+    notes: list[str] = []
+    if n == 0:
+        out["ts"] = pd.Series([], dtype="datetime64[ns, UTC]", index=out.index)
+        out["ts_quality"] = pd.Series([], dtype=object, index=out.index)
+        out["boot"] = pd.Series([], dtype="Int64", index=out.index)
+        out["year_source"] = pd.Series([], dtype=object, index=out.index)
+        return ClockResult(events=out, notes=notes, anchors={})
+
+    col = _columns(out)
+    order = np.lexsort((np.arange(n), col["seq"], -col["rotation"], col["stream"]))
+    kind = col["wall_kind"]
+    wall = col["wall"]
+    ts = np.full(n, NAT, dtype=np.int64)
+    quality = np.full(n, TS_UNKNOWN, dtype=object)
+    year_source = np.full(n, None, dtype=object)
+    dst = [0, 0]
+
+    utc = (kind == "utc") & (wall != NAT)
+    ts[utc] = wall[utc]
+    local = (kind == "local") & (wall != NAT)
+    if local.any():
+        ts[local] = _localize(wall[local], zone, col["stream"][local], dst)
+    quality[utc | local] = TS_EXACT
+
+    noyear = (kind == "noyear") & (wall != NAT)
+    if noyear.any():
+        base = YearBase(option=options.year)
+        coll_utc = parse_collected(collected, zone=zone)
+        if collected and coll_utc is None:
+            notes.append(f"the collection date {collected.strip()!r} could not be read")
+        if coll_utc is not None:
+            base.collected_local = coll_utc.tz_convert(zone).tz_localize(None)
+            base.collected_text = collected.strip()
+        base.dated_spans = _dated_spans(ts, utc | local, col["source"], zone)
+        base.now_local = pd.Timestamp.now(tz="UTC").tz_convert(zone).tz_localize(None)
+        sel = order[noyear[order]]  # noyear rows, chronological within each stream
+        full, src, year_notes = _infer_years(wall[sel], col["stream"][sel], col["label"][sel],
+                                             base)
+        notes.extend(year_notes)
+        ok = full != NAT
+        if not ok.all():
+            notes.append(f"{int((~ok).sum()):,} year-less lines dated Feb 29 fall in a year "
+                         "without one; they were left undated")
+        rows = sel[ok]
+        ts[rows] = _localize(full[ok], zone, col["stream"][rows], dst)
+        quality[rows] = TS_YEAR_INFERRED
+        year_source[sel] = src
+    if (local | noyear).any():
+        notes.insert(0, zone_note)
+    if dst[0] or dst[1]:
+        notes.append(f"{dst[0]} local times were ambiguous (DST ends) and were read by line "
+                     f"order, else as summer time; {dst[1]} fell in the skipped DST hour and "
+                     "were moved forward")
+
+    # boots and uptime anchoring, on rows in chronological order
+    s = object_frame({
+        "stream": col["stream"][order], "is_xen": col["is_xen"][order],
+        "kernelish": col["kernelish"][order], "message": col["message"][order],
+        "uptime": col["uptime"][order], "boot_id": col["boot_id"][order], "ts": ts[order],
+        "linux_text": col["linux_text"][order], "xen_text": col["xen_text"][order],
+        "format": col["format"][order], "source": col["source"][order],
+    })
+    seg = split_segments(s)
+    placement = place_boots(s, seg)
+    notes.extend(placement.notes)
+    boot = np.full(n, np.nan)
+    boot[order] = placement.boot
+    if placement.offsets:
+        seg_of = np.empty(n, dtype=np.int64)
+        seg_of[order] = seg
+        for sid, anchor in placement.offsets.items():
+            rows = (seg_of == sid) & (ts == NAT) & ~np.isnan(col["uptime"])
+            ts[rows] = anchor.wall_ns(col["uptime"][rows])
+            quality[rows] = TS_BOOT_RELATIVE
+
+    out["ts"] = pd.Series(pd.DatetimeIndex(ts.view("datetime64[ns]")).tz_localize("UTC"),
+                          index=out.index)
+    out["ts_quality"] = pd.Series(quality, index=out.index, dtype=object)
+    out["boot"] = pd.Series(pd.array(np.where(np.isnan(boot), None, boot), dtype="Int64"),
+                            index=out.index)
+    out["year_source"] = pd.Series(year_source, index=out.index, dtype=object)
+    return ClockResult(events=out, notes=notes, anchors=placement.anchors)
+
+
+def _columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The input columns as plain numpy arrays (missing optional columns filled)."""
+    n = len(df)
+
+    def obj(name: str) -> np.ndarray:
+        if name not in df:
+            return np.full(n, None, dtype=object)
+        v = df[name].astype(object).to_numpy()
+        return np.where(pd.isna(v), None, v)
+
+    src_codes, src_names = pd.factorize(pd.Series(obj("source"), dtype=object).fillna(""))
+    fam = obj("family")
+    first_of = np.unique(src_codes, return_index=True)[1]
+    src_label = np.array([f if isinstance(f, str) and f else str(src_names[c])
+                          for c, f in zip(src_codes[first_of], fam[first_of])], dtype=object)
+    stream_of_src, _ = pd.factorize(pd.Series(src_label, dtype=object))
+    source = np.asarray(src_names, dtype=object).astype(str).astype(object)[src_codes] \
+        if n else np.zeros(0, dtype=object)
+    label = src_label[src_codes] if n else np.zeros(0, dtype=object)
+    program = obj("program")
+    wall = pd.to_datetime(df["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64) \
+        if "wall" in df else np.full(n, NAT, dtype=np.int64)
+    num = (lambda name, fill: pd.to_numeric(df[name], errors="coerce").fillna(fill)
+           .to_numpy(dtype=np.int64) if name in df else np.full(n, fill, dtype=np.int64))
+    message = df["message"].astype(object).fillna("").to_numpy(dtype=object) \
+        if "message" in df else np.full(n, "", dtype=object)
+    linux_text, xen_text = banner_texts(message)
+    return {
+        "linux_text": linux_text,
+        "xen_text": xen_text,
+        "source": source,
+        "label": label,
+        "stream": stream_of_src[src_codes].astype(np.int64) if n else np.zeros(0, np.int64),
+        "rotation": num("rotation", 0),
+        "seq": num("seq", 0),
+        "wall": wall,
+        "wall_kind": obj("wall_kind"),
+        "message": message,
+        "uptime": pd.to_numeric(df["uptime"], errors="coerce").to_numpy(dtype=float)
+        if "uptime" in df else np.full(n, np.nan),
+        "boot_id": obj("boot_id"),
+        "format": obj("format"),
+        "is_xen": program == "xen",
+        "kernelish": pd.isna(program) | (program == "kernel"),
+    }
+
+
+def _localize(naive_ns: np.ndarray, zone: str, groups: np.ndarray, dst: list[int]) -> np.ndarray:
+    series = pd.Series(naive_ns.view("datetime64[ns]"))
+    utc, ambiguous, skipped = localize_naive(series, zone=zone, groups=groups)
+    dst[0] += ambiguous
+    dst[1] += skipped
+    return utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
+        dtype="datetime64[ns]").view(np.int64)
+
+
+def _dated_spans(ts: np.ndarray, dated: np.ndarray, source: np.ndarray,
+                 zone: str) -> list[tuple[str, int, int]]:
+    """(source, first, last) of each dated source, as naive local times in ``zone`` (ns)."""
+    if not dated.any():
+        return []
+    local = pd.Series(pd.DatetimeIndex(ts[dated].view("datetime64[ns]")).tz_localize("UTC")
+                      .tz_convert(zone).tz_localize(None).to_numpy(dtype="datetime64[ns]")
+                      .view(np.int64))
+    g = local.groupby(source[dated])
+    return [(str(k), int(lo), int(hi)) for k, lo, hi in zip(g.min().index, g.min(), g.max())]
+
+
+def _infer_years(wall2000: np.ndarray, stream: np.ndarray, label: np.ndarray,
+                 base: YearBase) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Full naive times (ns), year_source per row and notes, for noyear rows in stream order."""
+    back = years_back(wall2000, stream)
+    years = np.zeros(len(wall2000), dtype=np.int64)
+    src = np.full(len(wall2000), None, dtype=object)
+    notes: list[str] = []
+    bounds = np.flatnonzero(np.r_[True, stream[1:] != stream[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        anchor, how, where = anchor_year(wall2000[lo:hi], back[lo:hi], base)
+        years[lo:hi] = anchor - back[lo:hi]
+        src[lo:hi] = how
+        name = label[lo]
+        if how == SOURCE_ASSUMED:  # nothing dates these lines: their time stays unknown
+            notes.append(f"{name} has no year and nothing dated to infer it from: its times "
+                         "are left unknown (give --year YYYY to date them)")
+            continue
+        elif how == SOURCE_OPTION:
+            notes.append(f"years of {name} from {where}")
+        elif how == SOURCE_COLLECTED:
+            notes.append(f"years of {name} inferred from {where} ({anchor})")
+        elif how.startswith(SOURCE_DATED):
+            notes.append(f"years of {name} inferred from {where} ({anchor})")
+        rollovers = int(back[lo:hi].max())
+        if rollovers:
+            notes.append(f"{name} crosses New Year {rollovers} time(s); lines before it are "
+                         f"dated {anchor - 1}" + (" and earlier" if rollovers > 1 else ""))
+    full = set_year(wall2000, years)
+    assumed = src == SOURCE_ASSUMED
+    full[assumed] = NAT
+    src[assumed] = None
+    return full, src, notes
