@@ -276,6 +276,9 @@ class TimelineEntry:
     source: str | None = None
     line: int | None = None
     count: int = 1
+    #: structured details for renderers: domu_start/stop {"name", "domid"}, balloon
+    #: {"from_mib", "to_mib", "direction"}
+    data: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -32,11 +32,11 @@ def build_timeline(domains: Domains, episodes: pd.DataFrame, facts) -> list[Time
         entries.append((row.ts, 1, TimelineEntry(
             start=iso(row.ts), end=None, kind="domu_start",
             text=f"DomU {_domu(row)} started", source=_s(row.source), line=_i(row.line),
-            count=1)))
+            count=1, data=_domu_data(row))))
     for row in domains.stops.itertuples(index=False):
         entries.append((row.ts, 1, TimelineEntry(
             start=iso(row.ts), end=None, kind="domu_stop", text=f"DomU {_domu(row)} stopped",
-            source=_s(row.source), line=_i(row.line))))
+            source=_s(row.source), line=_i(row.line), data=_domu_data(row))))
     for row in domains.balloon.itertuples(index=False):
         was = f"{fmt(row.prev_mib)} → " if not pd.isna(row.prev_mib) else ""
         what = (f"balloon-down {int(row.nth_down)} of {int(row.downs_in_boot)}"
@@ -44,7 +44,9 @@ def build_timeline(domains: Domains, episodes: pd.DataFrame, facts) -> list[Time
         entries.append((row.ts, 1, TimelineEntry(
             start=iso(row.ts), end=None, kind="balloon",
             text=f"Dom0 target {was}{fmt(row.mib)} MiB ({what})", source=_s(row.source),
-            line=_i(row.line))))
+            line=_i(row.line),
+            data={"from_mib": None if pd.isna(row.prev_mib) else float(row.prev_mib),
+                  "to_mib": float(row.mib), "direction": row.direction})))
     for ep in episodes.itertuples(index=False):
         first = ep.obj.first
         text = f"{ep.id} {ep.tag}: {fmt(ep.lines)} line{'s' if ep.lines != 1 else ''}"
@@ -97,6 +99,10 @@ def _boot_text(boot: int, facts, dom0_mib, *, last: bool) -> str:
 def _domu(row) -> str:
     name = row.name if isinstance(row.name, str) else None
     return f"{name} (domid {row.domid})" if name else f"domid {row.domid}"
+
+
+def _domu_data(row) -> dict:
+    return {"name": row.name if isinstance(row.name, str) else None, "domid": _i(row.domid)}
 
 
 def _s(value):

@@ -26,17 +26,27 @@ def render_chart(report: HostReport, path: Path) -> None:
         return [pd.Timestamp(p[0]).tz_convert("UTC").tz_localize(None) for p in points]
 
     s = report.series or {}
+    end = (report.period or {}).get("end")
+
+    def extended(points):  # a step series holds its last value until the logs end
+        if points and end and pd.Timestamp(end) > pd.Timestamp(points[-1][0]):
+            return list(points) + [[end, points[-1][1]]]
+        return points
+
+    all_times = [pd.Timestamp(p) for p in ((report.period or {}).get("start"), end) if p]
+    span = (max(all_times) - min(all_times)) if len(all_times) == 2 else pd.Timedelta(hours=1)
+    min_band = max(span * 0.004, pd.Timedelta(minutes=5))
     fig, ax = plt.subplots(figsize=(10, 3.6), dpi=100)
     try:
         handles = []
-        target = s.get("dom0_target_mib") or []
+        target = extended(s.get("dom0_target_mib") or [])
         if target:
             h, = ax.step(times(target), [p[1] for p in target], where="post", color="#1f5fa8",
                          label="Dom0 memory target (MiB)")
             handles.append(h)
             ax.set_ylabel("Dom0 MiB")
             ax.set_ylim(bottom=0)
-        domus = s.get("running_domus") or []
+        domus = extended(s.get("running_domus") or [])
         if domus:
             ax2 = ax.twinx()
             h, = ax2.step(times(domus), [p[1] for p in domus], where="post", color="#2a8a3e",
@@ -53,10 +63,10 @@ def render_chart(report: HostReport, path: Path) -> None:
                 tags.append(ep.tag)
             color = palette[tags.index(ep.tag) % len(palette)]
             start = pd.Timestamp(ep.start).tz_convert("UTC").tz_localize(None)
-            end = pd.Timestamp(ep.end or ep.start).tz_convert("UTC").tz_localize(None)
-            if end <= start:
-                end = start + pd.Timedelta(minutes=5)
-            ax.axvspan(start, end, color=color, alpha=0.3, lw=0)
+            stop = pd.Timestamp(ep.end or ep.start).tz_convert("UTC").tz_localize(None)
+            if stop - start < min_band:
+                stop = start + min_band
+            ax.axvspan(start, stop, color=color, alpha=0.3, lw=0)
         from matplotlib.patches import Patch
 
         handles += [Patch(color=palette[i % len(palette)], alpha=0.3, label=t)

@@ -170,25 +170,57 @@ def _findings(r: HostReport) -> list[str]:
     return out
 
 
+LIFECYCLE = {"domu_start", "balloon"}
+KEEP_BEFORE_EPISODE = 2  # the last start and balloon move before an episode are its trigger
+
+
 def collapse_timeline(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Runs of DomU starts/stops and balloon moves become one row with a count."""
-    groups: list[list[TimelineEntry]] = []
-    for e in entries:
-        if groups and e.kind in COLLAPSIBLE and groups[-1][0].kind == e.kind:
-            groups[-1].append(e)
-        else:
-            groups.append([e])
-    out = []
-    for g in groups:
-        if len(g) == 1:
-            out.append(g[0])
+    """Runs of DomU starts and balloon moves become one row; so do runs of DomU stops."""
+    out: list[TimelineEntry] = []
+    i = 0
+    while i < len(entries):
+        e = entries[i]
+        kinds = LIFECYCLE if e.kind in LIFECYCLE else ({e.kind} if e.kind in COLLAPSIBLE else None)
+        if kinds is None:
+            out.append(e)
+            i += 1
             continue
-        names = [e.text for e in g]
-        label = ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
-        out.append(TimelineEntry(start=g[0].start, end=g[-1].end or g[-1].start, kind=g[0].kind,
-                                 text=label, source=g[0].source, line=g[0].line,
-                                 count=sum(e.count for e in g)))
+        j = i
+        while j < len(entries) and entries[j].kind in kinds:
+            j += 1
+        run = entries[i:j]
+        keep: list[TimelineEntry] = []
+        if j < len(entries) and entries[j].kind == "episode" and len(run) > KEEP_BEFORE_EPISODE + 1:
+            run, keep = run[:-KEEP_BEFORE_EPISODE], run[-KEEP_BEFORE_EPISODE:]
+        out.append(_merged(run) if len(run) > 1 else run[0])
+        out += keep
+        i = j
     return out
+
+
+def _merged(run: list[TimelineEntry]) -> TimelineEntry:
+    parts = []
+    for kind, (one, many) in COLLAPSIBLE.items():
+        group = [e for e in run if e.kind == kind]
+        if not group:
+            continue
+        if kind == "balloon":
+            first = next((e.data.get("from_mib") for e in group if e.data.get("from_mib")), None)
+            last = group[-1].data.get("to_mib")
+            if all(e.data.get("direction") == "down" for e in group):
+                one, many = "balloon-down", "balloon-downs"
+            moves = f"{len(group)} {many if len(group) > 1 else one}"
+            if last is not None:
+                moves += f", Dom0 target {num(first) + ' → ' if first else ''}{num(last)} MiB"
+            parts.append(moves)
+        else:
+            names = [e.data.get("name") or (f"domid {e.data['domid']}" if e.data.get("domid")
+                                              is not None else e.text) for e in group]
+            shown = ", ".join(names) if len(names) <= 3 else f"{names[0]} … {names[-1]}"
+            parts.append(f"{len(group)} {many if len(group) > 1 else one} ({shown})")
+    return TimelineEntry(start=run[0].start, end=run[-1].end or run[-1].start, kind="lifecycle",
+                         text="; ".join(parts), source=run[0].source, line=run[0].line,
+                         count=len(run))
 
 
 def _timeline(r: HostReport, chart: str | None) -> list[str]:
@@ -201,10 +233,7 @@ def _timeline(r: HostReport, chart: str | None) -> list[str]:
         t = when(e.start)
         if e.end and e.end != e.start:
             t += " → " + when(e.end)[5:] if when(e.end)[:4] == t[:4] else " → " + when(e.end)
-        label = text(e.text, limit=160)
-        if e.count > 1 and e.kind in COLLAPSIBLE:
-            one, many = COLLAPSIBLE[e.kind]
-            label = f"{e.count} {many}: {label}"
+        label = text(e.text, limit=200)
         if e.kind == "episode":
             label = f"**{label}**"
         rows.append([t, label, where(e.source, e.line)])
