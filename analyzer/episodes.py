@@ -165,6 +165,23 @@ def _runs(tag: np.ndarray, scope: np.ndarray, coord: np.ndarray, gap: int) -> np
     return lab
 
 
+#: Rate-limit counters named after the function that owns them hide only that function's
+#: messages, so their counts go only to episodes of these tag families. Counters not listed
+#: (``printk: N messages suppressed`` and the shared ``__ratelimit``) may hide anything.
+SUPPRESSOR_FAMILIES = {
+    "net_ratelimit": ("xen.netback.", "xen.netfront.", "network."),
+    "warn_alloc": ("mm.page_alloc_failure",),
+    "swiotlb_tbl_map_single": ("dma.",),
+}
+
+
+def _may_hide(fields, tag: str) -> bool:
+    """Whether a suppressed line's counter could have hidden messages of ``tag``."""
+    func = fields.get("func") if isinstance(fields, dict) else None
+    families = SUPPRESSOR_FAMILIES.get(str(func)) if func else None
+    return families is None or str(tag).startswith(families)
+
+
 def _suppressed_count(fields) -> int:
     if not isinstance(fields, dict):
         return 0
@@ -185,9 +202,10 @@ def _attribute_suppressed(events: pd.DataFrame, *, tag, ts, timed, boot, source,
     sup = np.flatnonzero(tag == SUPPRESSED_TAG)
     if not len(sup) or "fields" not in events:
         return {}
-    n_hidden = np.array([_suppressed_count(f) for f in events["fields"].to_numpy()[sup]],
-                        dtype=np.int64)
-    sup, n_hidden = sup[n_hidden > 0], n_hidden[n_hidden > 0]
+    sup_fields = events["fields"].to_numpy()[sup]
+    n_hidden = np.array([_suppressed_count(f) for f in sup_fields], dtype=np.int64)
+    keep = n_hidden > 0
+    sup, n_hidden, sup_fields = sup[keep], n_hidden[keep], sup_fields[keep]
     out: dict[int, int] = {}
     for is_timed, scope, coord, gap in ((True, boot, ts, gap_ns),
                                         (False, source, line, LINE_GAP)):
@@ -195,6 +213,7 @@ def _attribute_suppressed(events: pd.DataFrame, *, tag, ts, timed, boot, source,
         if not len(s_rows):
             continue
         s_hidden = n_hidden[timed[sup] == is_timed]
+        s_fields = sup_fields[timed[sup] == is_timed]
         labels = np.unique(label[(label >= 0) & (timed == is_timed)])
         best = np.full(len(s_rows), np.inf)
         best_lab = np.full(len(s_rows), -1, dtype=np.int64)
@@ -202,6 +221,7 @@ def _attribute_suppressed(events: pd.DataFrame, *, tag, ts, timed, boot, source,
             m = np.flatnonzero(label == lab)
             mc = np.sort(coord[m])
             ok = scope[s_rows] == scope[m[0]]
+            ok &= np.array([_may_hide(f, tag[m[0]]) for f in s_fields], dtype=bool)
             x = coord[s_rows]
             ok &= (x >= mc[0] - gap) & (x <= mc[-1] + gap)
             if not ok.any():

@@ -162,3 +162,25 @@ def test_untimed_events_form_episodes_by_line_adjacency():
 def test_empty_table():
     episodes, episode_of = find_episodes(table([]))
     assert episodes == [] and len(episode_of) == 0
+
+
+def test_named_rate_limit_counters_only_feed_their_own_episodes():
+    """`net_ratelimit` hides network messages, `warn_alloc` page-allocation failures."""
+    rows = [
+        ("2023-09-18 15:58:42", "warn_alloc: 14 callbacks suppressed",
+         "kernel.ratelimit.suppressed", "info", {"func": "warn_alloc", "count": 14}),
+        ("2023-09-18 15:58:42", "ksoftirqd/3: page allocation failure: order:2, mode:0x820",
+         "mm.page_alloc_failure", "warning", {"order": 2}),
+        ("2023-09-18 15:58:45", "net_ratelimit: 38 callbacks suppressed",
+         "kernel.ratelimit.suppressed", "info", {"func": "net_ratelimit", "count": 38}),
+    ]
+    events = pd.DataFrame({
+        "source": "journal", "line": range(1, 4), "end_line": range(1, 4), "boot": 0,
+        "ts": pd.to_datetime([r[0] for r in rows]).tz_localize("UTC"),
+        "message": [r[1] for r in rows], "tag": [r[2] for r in rows],
+        "severity": [r[3] for r in rows], "fields": [r[4] for r in rows], "count": 1,
+    })
+    episodes, _ = find_episodes(events, gap_minutes=10)
+    (ep,) = episodes
+    assert ep.tag == "mm.page_alloc_failure"
+    assert ep.estimated_occurrences == 1 + 14
