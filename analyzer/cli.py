@@ -85,15 +85,16 @@ UntilOpt = Annotated[Optional[str], typer.Option("--until", help="Only events up
 GapOpt = Annotated[float, typer.Option("--episode-gap", help="Minutes between problem events of one episode.")]
 MaxLineOpt = Annotated[int, typer.Option("--max-line-bytes", help="Longer lines are cut and counted.")]
 MaxFileOpt = Annotated[int, typer.Option("--max-file-bytes", help="Decompressed bytes read per file at most.")]
+MaxFilesOpt = Annotated[int, typer.Option("--max-files", help="Files read per host at most; the rest are skipped and counted.")]
 TracebackOpt = Annotated[bool, typer.Option("--traceback", help="Show the Python traceback of an error (for developers).")]
 
 
 def _common(*, host, patterns, year, tz, since, until, episode_gap, max_line_bytes,
-            max_file_bytes) -> opts.Options:
+            max_file_bytes, max_files) -> opts.Options:
     return opts.build_options(
         host=host, patterns=tuple(patterns or ()), year=year, tz=tz, since=since, until=until,
         episode_gap_minutes=episode_gap, max_line_bytes=max_line_bytes,
-        max_file_bytes=max_file_bytes,
+        max_file_bytes=max_file_bytes, max_files=max_files,
     )
 
 
@@ -159,6 +160,7 @@ def analyze(
     episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
     max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
     max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
+    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
     traceback: TracebackOpt = False,
 ) -> None:
     """Analyse one host's logs and write a root-cause report.
@@ -167,7 +169,7 @@ def analyze(
     """
     options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
                       episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes)
+                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .pipeline import analyze as run_analysis
     from .report import write_report
 
@@ -200,6 +202,7 @@ def events(
     episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
     max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
     max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
+    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
     traceback: TracebackOpt = False,
 ) -> None:
     """Write the normalized event table (one event per line in jsonl).
@@ -208,7 +211,7 @@ def events(
     """
     options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
                       episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes)
+                      max_file_bytes=max_file_bytes, max_files=max_files)
     if format is EventFormat.parquet and output is None:
         raise UsageError("--format parquet needs -o FILE (parquet is binary)")
     from .events_io import write_events
@@ -236,6 +239,7 @@ def batch(
     episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
     max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
     max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
+    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
     traceback: TracebackOpt = False,
 ) -> None:
     """Analyse many hosts (one per subdirectory or archive) and write a fleet summary.
@@ -244,7 +248,7 @@ def batch(
     """
     options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
                       episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes)
+                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .batch import run_batch
 
     result = run_batch(roots, output=output, options=options, jobs=jobs, scheduler=scheduler,
@@ -270,6 +274,7 @@ def templates(
     episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
     max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
     max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
+    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
     traceback: TracebackOpt = False,
 ) -> None:
     """Group messages into templates (numbers, addresses, devices masked).
@@ -278,7 +283,7 @@ def templates(
     """
     options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
                       episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes)
+                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .pipeline import read_host
     from .templates import render_templates
 
