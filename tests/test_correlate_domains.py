@@ -134,3 +134,19 @@ def test_no_xen_events_no_domains():
                      "kernel.boot.version", {"version": "5.4.0"})])
     domains = build_domains(events, facts())
     assert domains.domus == [] and domains.balloon.empty and domains.running.empty
+
+
+def test_untimed_xl_log_names_the_latest_boots_start_of_that_domid():
+    """`Waiting for domain web03 (domid 5) to die` has no time and no boot: it names domid 5."""
+    xl_log = "var/log/xen/xl-web03.log"
+    events = frame([
+        start("2023-09-14 08:31:24", 0, 5, source=KERN),
+        start("2023-09-18 13:20:08", 1, 5, source=KERN),
+        (None, None, xl_log, "Waiting for domain web03 (domid 5) to die [pid 4242]",
+         "xen.domu.start", {"domid": 5, "name": "web03"}),
+    ])
+    d = build_domains(events, facts())
+    assert len(d.starts) == 2
+    named = d.starts.set_index("bootkey")["name"]
+    assert named[1] == "web03"
+    assert not isinstance(named[0], str)

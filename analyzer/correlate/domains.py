@@ -92,8 +92,10 @@ def field_values(fields, key: str) -> list:
 
 def build_domains(events: pd.DataFrame, facts) -> Domains:
     tags = events["tag"]
-    starts = _lifecycle(ref_frame(events, tags.eq(TAG_START).fillna(False).to_numpy()))
-    stops = _lifecycle(ref_frame(events, tags.eq(TAG_STOP).fillna(False).to_numpy()))
+    starts = _fold_unplaced(
+        _lifecycle(ref_frame(events, tags.eq(TAG_START).fillna(False).to_numpy())))
+    stops = _fold_unplaced(
+        _lifecycle(ref_frame(events, tags.eq(TAG_STOP).fillna(False).to_numpy())))
     _name_starts(events, starts, stops)
     if len(stops) and len(starts):
         on = starts.set_index(["bootkey", "domid"])["ts"]
@@ -106,6 +108,29 @@ def build_domains(events: pd.DataFrame, facts) -> Domains:
     running = _running(starts, stops)
     return Domains(starts=starts, stops=stops, balloon=balloon, boots=boots, running=running,
                    domus=_domus(starts, stops))
+
+
+def _fold_unplaced(rows: pd.DataFrame) -> pd.DataFrame:
+    """Signals without a boot (an untimed xl-<name>.log) join the latest boot's same domid.
+
+    xl writes ``Waiting for domain web03 (domid 5) to die`` into a log with no timestamps; it
+    names domid 5 of the boot that is running, which is the latest boot that started domid 5.
+    """
+    if rows.empty or not (rows["bootkey"] == NO_BOOT).any():
+        return rows
+    placed = rows[rows["bootkey"] != NO_BOOT]
+    keep = np.ones(len(rows), dtype=bool)
+    rows = rows.copy()
+    for pos in np.flatnonzero((rows["bootkey"] == NO_BOOT).to_numpy()):
+        same = placed[placed["domid"] == rows.iloc[pos]["domid"]]
+        if same.empty:
+            continue
+        target = same.index[same["bootkey"].to_numpy().argmax()]
+        if not isinstance(rows.at[target, "name"], str) and isinstance(rows.iloc[pos]["name"], str):
+            rows.at[target, "name"] = rows.iloc[pos]["name"]
+        rows.at[target, "signals"] = list(rows.at[target, "signals"]) + list(rows.iloc[pos]["signals"])
+        keep[pos] = False
+    return rows[keep].reset_index(drop=True)
 
 
 def _ts(series: pd.Series) -> pd.Series:
