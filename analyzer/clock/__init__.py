@@ -103,8 +103,9 @@ def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | 
                                              base)
         notes.extend(year_notes)
         ok = full != NAT
-        if not ok.all():
-            notes.append(f"{int((~ok).sum()):,} year-less lines dated Feb 29 fall in a year "
+        undatable = ~ok & (src != None)  # noqa: E711 (element-wise; None = no year anchor)
+        if undatable.any():
+            notes.append(f"{int(undatable.sum()):,} year-less lines dated Feb 29 fall in a year "
                          "without one; they were left undated")
         rows = sel[ok]
         ts[rows] = _localize(full[ok], zone, col["stream"][rows], dst)

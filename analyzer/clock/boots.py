@@ -345,15 +345,15 @@ def place_boots(s: pd.DataFrame, seg: np.ndarray) -> BootPlacement:
     for (src, h), boots in placed.items():
         which = _boot_list(boots)
         if h == "banner":
-            notes.append(f"{src} has no wall clock; placed in {which} by its Linux version "
+            notes.append(f"{src} has no usable wall clock; placed in {which} by its Linux version "
                          "banner")
         else:
-            notes.append(f"{src} has no wall clock and shares no lines with a dated log; "
+            notes.append(f"{src} has no usable wall clock and shares no lines with a dated log; "
                          f"assumed to show {which} counted back from the last boot (a dmesg or "
                          "xl dmesg captures the running boot)")
     unplaced = table.loc[undated_ids][~table.loc[undated_ids].index.isin(list(rel))]
     for src in unplaced["source"].unique():
-        notes.append(f"{src} has no wall clock and no boot markers; its boot is unknown")
+        notes.append(f"{src} has no usable wall clock and no boot markers; its boot is unknown")
     return BootPlacement(boot=boot, offsets=offsets, anchors=report, notes=_dedupe(notes))
 
 
