@@ -326,20 +326,8 @@ def patterns_show(pattern_id: Annotated[str, typer.Argument(help="Pattern id.")]
         p = lib.get(pattern_id)
     except KeyError:
         raise UsageError(f"no pattern with id {pattern_id!r} (see `kernlog patterns list`)") from None
-    fields = {k: v for k, v in pattern_as_dict(p).items() if v not in (None, (), [], {})}
+    fields = {k: v for k, v in p.to_dict().items() if v not in (None, (), [], {})}
     _write(yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=100), None)
-
-
-def pattern_as_dict(p) -> dict:
-    from dataclasses import asdict, is_dataclass
-
-    d = asdict(p) if is_dataclass(p) else dict(vars(p))
-    for k, v in list(d.items()):
-        if isinstance(v, tuple):
-            d[k] = list(v)
-        if isinstance(v, Path):
-            d[k] = str(v)
-    return d
 
 
 @patterns_app.command("test")
@@ -355,16 +343,13 @@ def patterns_test(directory: Annotated[Optional[Path], typer.Argument(help="A pa
     dirs = tuple(patterns or ()) + ((directory,) if directory else ())
     lib = load_library(dirs)
     failures = lib.test_examples()
-    count = sum(len(getattr(p, "examples", {}).get("match", ()) or ()) +
-                len(getattr(p, "examples", {}).get("no_match", ()) or ())
-                for p in lib.patterns) if lib.patterns and isinstance(getattr(lib.patterns[0], "examples", None), dict) else None
     if failures:
         out = [f"{len(failures)} example(s) failed:"]
         out += [f"  {f}" for f in failures]
         _write("\n".join(out) + "\n", None)
         raise typer.Exit(ExitStatus.CHECK_FAILED)
-    tail = f" ({count} examples)" if count is not None else ""
-    _write(f"all examples pass: {len(lib.patterns)} patterns{tail}\n", None)
+    count = sum(len(p.examples) for p in lib.patterns)
+    _write(f"all examples pass: {len(lib.patterns)} patterns, {count} examples\n", None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -83,9 +83,15 @@ def simultaneous_episodes(summaries: list[dict]) -> list[dict]:
 
 
 def outlier_hosts(summaries: list[dict]) -> list[dict]:
-    """Hosts whose problem rate (estimated occurrences per observed day) stands out."""
-    import numpy as np
+    """Hosts whose problem rate (estimated occurrences per observed day) stands out.
+
+    The score is ``analyzer.templates.anomaly.outlier_scores``: a robust z-score of the log
+    rate against the fleet (median, with a floor on the spread so near-equal hosts never stand
+    out), or at least ten times the fleet median.
+    """
     import pandas as pd
+
+    from .templates.anomaly import outlier_scores
 
     rates = {}
     for s in summaries:
@@ -97,20 +103,10 @@ def outlier_hosts(summaries: list[dict]) -> list[dict]:
         days = max((pd.Timestamp(p["end"]) - pd.Timestamp(p["start"])).total_seconds() / 86400, 1.0)
         occ = sum(e.get("estimated_occurrences", 0) for e in s.get("episode_list", []))
         rates[s["host"]] = occ / days
-    if len(rates) < 3:
-        return []
-    values = np.array(list(rates.values()), dtype=float)
-    median = float(np.median(values))
-    mad = float(np.median(np.abs(values - median)))
-    out = []
-    for host, rate in rates.items():
-        score = (rate - median) / (1.4826 * mad) if mad > 0 else (float("inf") if rate > median else 0.0)
-        ratio = rate / median if median > 0 else (float("inf") if rate > 0 else 1.0)
-        if rate > 0 and (score > 3.5 or ratio >= 10):
-            out.append({"host": host, "problems_per_day": round(rate, 2),
-                        "fleet_median_per_day": round(median, 2),
-                        "ratio": None if ratio == float("inf") else round(ratio, 1)})
-    return sorted(out, key=lambda o: -o["problems_per_day"])
+    return [{"host": o["host"], "problems_per_day": round(o["rate"], 2),
+             "fleet_median_per_day": round(o["median"], 2),
+             "ratio": None if o["ratio"] is None else round(o["ratio"], 1)}
+            for o in outlier_scores(rates)]
 
 
 def _fmt(v) -> str:

@@ -300,6 +300,8 @@ class HostReport:
     clock_notes: list[str] = field(default_factory=list)  # assumptions: zone, inferred years
     fact_sources: dict = field(default_factory=dict)  # fact name -> "file:line" it came from
     unexplained: list[dict] = field(default_factory=list)  # template mining ([5/7])
+    #: unusual time windows: {start, end, score, top: [[label, count], ...]}
+    windows: list[dict] = field(default_factory=list)
     generated_at: str | None = None
 
     def to_dict(self) -> dict:

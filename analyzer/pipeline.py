@@ -120,6 +120,7 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     from .episodes import find_episodes
     from .facts import extract_facts
     from .report.build import build_report
+    from .templates import anomalous_windows, unexplained_messages
 
     events = host_events.events
     facts = extract_facts(events, host_events.fact_texts)
@@ -127,9 +128,11 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     if rules is None:
         rules = load_rules(tuple(options.patterns))
     correlation = correlate(events, episodes, episode_of, facts, rules)
+    unexplained = unexplained_messages(events, episodes, episode_of)
+    windows = anomalous_windows(events)
     return build_report(
         host_events, facts=facts, episodes=episodes, correlation=correlation,
-        kernlog_version=__version__,
+        kernlog_version=__version__, unexplained=unexplained, windows=windows,
         generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     )
 

@@ -81,4 +81,14 @@ def sample_report() -> HostReport:
                 "boots": 1, "ts_quality": {"year_inferred": 20000}, "events": 19990,
                 "tagged": 700},
         clock_notes=["years inferred from var/log/xen/xend.log (2009)"],
+        unexplained=[
+            {"template": "blkback: <*>: prepare for reconnect", "count": 4,
+             "first": "2009-03-06T14:05:00+00:00", "why": "only inside episode E1"},
+            {"template": "tg3: eth1: transmit timed out | resetting", "count": 1,
+             "first": "2009-03-07T09:16:00+00:00", "why": "first seen, bursting"},
+        ] + [{"template": f"ACPI: table {i}", "count": 1, "first": None,
+              "why": "rare: 1 line; at boot"} for i in range(5)],
+        windows=[{"start": "2009-03-06T14:00:00+00:00", "end": "2009-03-06T15:00:00+00:00",
+                  "score": 16.06, "top": [["xen.netback.memory_squeeze", 148],
+                                          ["template: Waiting for devices <*>.", 9]]}],
     )

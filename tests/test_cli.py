@@ -62,3 +62,41 @@ def test_unreadable_since_is_a_usage_error(tmp_path):
     result = runner.invoke(app, ["events", str(log), "--since", "the day after never"])
     assert result.exit_code == 2
     assert "cannot read the time" in result.output
+
+
+def test_patterns_test_runs_every_example_of_the_library():
+    result = runner.invoke(app, ["patterns", "test"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("all examples pass: ")
+
+
+def test_patterns_list_and_show():
+    listing = runner.invoke(app, ["patterns", "list"])
+    assert listing.exit_code == 0
+    ids = [line.split("\t")[0] for line in listing.output.splitlines()[1:]]
+    for required in ("xen.netback.memory_squeeze", "dma.swiotlb_full", "storage.raid_error",
+                     "mm.oom_kill", "kernel.ratelimit.suppressed", "xen.balloon.dom0_target",
+                     "xen.hv.dom0_alloc", "kernel.boot.memory"):
+        assert required in ids
+    shown = runner.invoke(app, ["patterns", "show", "kernel.soft_lockup"])
+    assert shown.exit_code == 0 and "id: kernel.soft_lockup" in shown.output
+    missing = runner.invoke(app, ["patterns", "show", "no.such.pattern"])
+    assert missing.exit_code == 2 and "no pattern with id" in missing.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_events_csv_and_parquet(tmp_path, fmt):
+    import pandas as pd
+
+    log = tmp_path / "kern.log"
+    log.write_text("Mar  6 14:02:44 xen07 kernel: xen_net: Memory squeeze in netback driver.\n"
+                   "Mar  6 14:02:45 xen07 kernel: printk: 17 messages suppressed.\n")
+    out = tmp_path / f"events.{fmt}"
+    result = runner.invoke(app, ["events", str(log), "--format", fmt, "-o", str(out),
+                                 "--year", "2009"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out) if fmt == "csv" else pd.read_parquet(out)
+    assert list(frame.columns)[:4] == ["host", "source", "line", "boot"]
+    assert frame["tag"].tolist() == ["xen.netback.memory_squeeze", "kernel.ratelimit.suppressed"]
+    assert '"count": 17' in frame["fields"].iloc[1]
+    assert str(frame["ts"].iloc[0]) == "2009-03-06T14:02:44+00:00"

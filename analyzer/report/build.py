@@ -18,7 +18,8 @@ def _iso(ts) -> str | None:
 
 
 def build_report(host_events, *, facts, episodes, correlation, kernlog_version: str,
-                 generated_at: str | None = None, unexplained: list | None = None) -> HostReport:
+                 generated_at: str | None = None, unexplained: list | None = None,
+                 windows: list | None = None) -> HostReport:
     events = host_events.events
     acc = host_events.accounting
     sources = [
@@ -61,6 +62,7 @@ def build_report(host_events, *, facts, episodes, correlation, kernlog_version: 
         clock_notes=list(host_events.clock_notes),
         fact_sources=dict(getattr(facts, "provenance", {}) or {}),
         unexplained=list(unexplained or []),
+        windows=[{**w, "top": [list(t) for t in w.get("top", [])]} for w in (windows or [])],
         generated_at=generated_at,
     )
 

@@ -24,6 +24,7 @@ def render_markdown(report: HostReport, *, chart: str | None = None) -> str:
     out += _episodes(report)
     out += _facts(report)
     out += _unexplained(report)
+    out += _windows(report)
     out += _data_quality(report)
     return "\n".join(out).rstrip() + "\n"
 
@@ -326,16 +327,46 @@ def _facts(r: HostReport) -> list[str]:
     return ["## Host facts", ""] + _table(["Fact", "Value", "From"], rows) + [""]
 
 
+MAX_BOOT_ONE_OFFS = 3  # boot chatter is rarely the story: show a few, count the rest
+
+
 def _unexplained(r: HostReport) -> list[str]:
     if not r.unexplained:
         return []
+    shown, boot_shown, hidden = [], 0, 0
+    for u in r.unexplained:
+        at_boot = "at boot" in str(u.get("why", ""))
+        if at_boot and boot_shown >= MAX_BOOT_ONE_OFFS:
+            hidden += 1
+            continue
+        boot_shown += at_boot
+        shown.append(u)
     out = ["## Unexplained messages", "",
            "Kernel messages no pattern knows, ranked by how unusual they are here:", ""]
     rows = []
-    for u in r.unexplained[:15]:
+    for u in shown:
         rows.append([code(u.get("template", ""), table=True, limit=120), num(u.get("count")),
                      when(u.get("first")), prose(u.get("why", "")).replace("|", "\\|")])
     out += _table(["Template", "Count", "First seen", "Why it is listed"], rows)
+    if hidden:
+        out.append("")
+        out.append(f"({hidden} more one-off boot messages in the JSON report.)")
+    out.append("")
+    return out
+
+
+def _windows(r: HostReport) -> list[str]:
+    if not r.windows:
+        return []
+    out = ["## Unusual time windows", "",
+           "Hours whose message rates stand out most from the rest of this host's logs:", ""]
+    rows = []
+    for w in r.windows:
+        top = ", ".join(f"{code(label, table=True, limit=80)} ×{num(n)}"
+                        for label, n in (w.get("top") or [])[:3])
+        rows.append([f"{when(w.get('start'))} → {when(w.get('end'))[11:16]}",
+                     f"{w.get('score', 0):.1f}", top])
+    out += _table(["Window (UTC)", "Score", "What stands out"], rows)
     out.append("")
     return out
 

@@ -1,0 +1,156 @@
+"""Anomaly ranking: which time windows of a host, and which hosts of a fleet, stand out.
+
+    >>> anomalous_windows(events, window="1h")[0]                  # doctest: +SKIP
+    {'host': 'xen07', 'start': '2009-03-06T14:00:00+00:00', 'end': '2009-03-06T15:00:00+00:00',
+     'score': 9.4, 'top': [('xen.netback.memory_squeeze', 312), ('blkback: <*>', 40)]}
+
+Windows: each timed event gets a label, its tag, or for an untagged event its mined template
+(``template: ...``); the host's period is cut into windows and counted per label (occurrences,
+the events' ``count``). Each label's counts are put on a log scale and centred and scaled with
+scikit-learn's ``RobustScaler`` (median) and the interquartile range over the host's windows,
+empty windows included, so a burst is measured against the host's quiet hours. The scale has a
+floor (``MIN_SCALE``): a label that is absent almost always is not infinitely surprising when
+it appears once. A window's score weighs its three highest label scores (``TOP_WEIGHTS``).
+
+Hosts: ``outlier_scores`` gives a robust z-score of each host's rate on a log scale against the
+fleet median (``analyzer.fleet.outlier_hosts`` turns it into the fleet summary's list).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import RobustScaler
+
+from ..errors import UsageError
+from .mining import mine_templates
+
+#: Floor of a label's scale (log1p units); with it one stray line scores ~1.4, 50 lines ~7.9.
+MIN_SCALE = 0.5
+#: A window's score: its most unusual label counts fully, the next two less (a burst of one
+#: message outranks a boot's many one-off lines).
+TOP_WEIGHTS = (1.0, 0.5, 0.25)
+#: Above this many windows only windows with events are scored (a sparse, months-long log).
+MAX_DENSE_WINDOWS = 20_000
+TEMPLATE_PREFIX = "template: "
+#: Fleet outliers: robust z-score of log rate above this, or this many times the median.
+OUTLIER_Z = 3.5
+OUTLIER_RATIO = 10.0
+#: Scale floor for host rates (log1p units): hosts within ~20 % of each other never stand out.
+MIN_HOST_SCALE = 0.2
+
+
+def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 5) -> list[dict]:
+    """Time windows ranked by how unusual their per-tag and per-template rates are, per host.
+
+    Each dict: ``host`` (when the table names hosts), ``start``, ``end`` (ISO UTC), ``score``,
+    ``top`` (the window's most unusual labels with their counts, as ``(label, count)``).
+    Windows of all hosts are ranked together; ``limit`` bounds the list.
+    """
+    try:
+        width = pd.Timedelta(window)
+    except ValueError:
+        raise UsageError(f"window must be a duration such as '1h' or '10min', got {window!r}") from None
+    if width <= pd.Timedelta(0):
+        raise UsageError(f"window must be positive, got {window!r}")
+    if not len(events) or "ts" not in events:
+        return []
+    ts = pd.to_datetime(events["ts"], errors="coerce", utc=True)
+    timed = ts.notna().to_numpy()
+    if not timed.any():
+        return []
+    rows = events[timed]
+    labels = _labels(rows)
+    weight = pd.to_numeric(rows["count"], errors="coerce").fillna(1).clip(lower=1).to_numpy() \
+        if "count" in rows else np.ones(len(rows))
+    hosts = rows["host"].astype(object).fillna("").to_numpy() if "host" in rows \
+        else np.full(len(rows), "", dtype=object)
+    frame = pd.DataFrame({"host": hosts, "label": labels, "w": weight,
+                          "win": ts[timed].dt.floor(width).to_numpy()})
+    out = []
+    for host, part in frame.groupby("host", sort=True):
+        out += _score_host(part, width, host=str(host) if "host" in rows else None)
+    out.sort(key=lambda r: (-r["score"], r["start"]))
+    return out[:limit]
+
+
+def _labels(rows: pd.DataFrame) -> np.ndarray:
+    labels = np.empty(len(rows), dtype=object)
+    tag = rows["tag"].to_numpy(dtype=object) if "tag" in rows else np.full(len(rows), None)
+    tagged = pd.notna(tag)
+    labels[tagged] = tag[tagged]
+    untagged = ~tagged
+    if untagged.any() and "message" in rows:
+        mined = mine_templates(rows["message"].to_numpy(dtype=object)[untagged])
+        names = np.asarray([TEMPLATE_PREFIX + t for t in mined.templates], dtype=object)
+        labels[untagged] = names[mined.template_ids]
+    elif untagged.any():
+        labels[untagged] = TEMPLATE_PREFIX + "?"
+    return labels
+
+
+def _score_host(part: pd.DataFrame, width: pd.Timedelta, *, host: str | None) -> list[dict]:
+    table = part.pivot_table(index="win", columns="label", values="w", aggfunc="sum",
+                             fill_value=0)
+    start, end = table.index.min(), table.index.max()
+    n_windows = int((end - start) / width) + 1
+    if n_windows <= MAX_DENSE_WINDOWS:
+        table = table.reindex(pd.date_range(start, end, freq=width), fill_value=0)
+    counts = table.to_numpy(dtype=float)
+    x = np.log1p(counts)
+    if len(table) >= 2:
+        center = RobustScaler(with_scaling=False).fit(x).center_
+        # RobustScaler turns a zero interquartile range into 1; the floor is ours to choose
+        iqr = np.subtract(*np.percentile(x, [75.0, 25.0], axis=0))
+        scale = np.maximum(iqr, MIN_SCALE)
+    else:
+        center, scale = np.zeros(x.shape[1]), np.full(x.shape[1], MIN_SCALE)
+    z = np.clip((x - center) / scale, 0.0, None)
+    k = min(len(TOP_WEIGHTS), z.shape[1])
+    top_idx = np.argsort(-z, axis=1, kind="stable")[:, :k]
+    top_z = np.take_along_axis(z, top_idx, axis=1)
+    scores = top_z @ np.asarray(TOP_WEIGHTS[:k])
+    columns = np.asarray(table.columns, dtype=object)
+    out = []
+    for i in np.flatnonzero(scores > 0):
+        top = [(str(columns[j]), int(counts[i, j])) for j, zz in zip(top_idx[i], top_z[i])
+               if zz > 0]
+        w_start = pd.Timestamp(table.index[i])
+        w_start = w_start.tz_localize("UTC") if w_start.tzinfo is None else w_start
+        item = {"start": w_start.isoformat(), "end": (w_start + width).isoformat(),
+                "score": round(float(scores[i]), 3), "top": top}
+        if host is not None:
+            item = {"host": host, **item}
+        out.append(item)
+    return out
+
+
+def outlier_scores(rates: dict[str, float]) -> list[dict]:
+    """Hosts whose rate stands out from the fleet: robust z on ``log1p(rate)``, or ratio.
+
+    ``rates`` maps host to a rate (e.g. problem occurrences per day). Returns, for hosts that
+    stand out (z above ``OUTLIER_Z`` or at least ``OUTLIER_RATIO`` times the median, and a
+    positive rate), ``{host, rate, median, ratio (None when the median is 0), z}``, highest
+    rate first. Fewer than three hosts: nobody stands out.
+    """
+    if len(rates) < 3:
+        return []
+    hosts = list(rates)
+    values = np.array([max(float(rates[h]), 0.0) for h in hosts])
+    logs = np.log1p(values).reshape(-1, 1)
+    scaler = RobustScaler(quantile_range=(25.0, 75.0)).fit(logs)
+    # IQR of three hosts can be one host's distance: use the median absolute deviation too
+    mad = float(np.median(np.abs(logs - np.median(logs)))) * 1.4826
+    scale = max(min(float(scaler.scale_[0]), mad) if mad > 0 else float(scaler.scale_[0]),
+                MIN_HOST_SCALE)
+    if not np.isfinite(scale) or scale <= 0:
+        scale = MIN_HOST_SCALE
+    median = float(np.median(values))
+    z = (logs[:, 0] - float(np.median(logs))) / scale
+    out = []
+    for host, rate, score in zip(hosts, values, z):
+        ratio = rate / median if median > 0 else None
+        if rate > 0 and (score > OUTLIER_Z or (ratio is not None and ratio >= OUTLIER_RATIO)):
+            out.append({"host": host, "rate": float(rate), "median": median, "ratio": ratio,
+                        "z": round(float(score), 2)})
+    return sorted(out, key=lambda o: -o["rate"])
