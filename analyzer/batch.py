@@ -61,7 +61,7 @@ def archive_stem(name: str) -> str | None:
 
 def safe_stem(name: str) -> str:
     """A host name made safe as a file name: no separators, dots-only or control characters."""
-    stem = _UNSAFE.sub("_", name).strip("._") or "host"
+    stem = _UNSAFE.sub("_", name).strip("._-") or "host"  # no leading "-": not an option
     return stem[:100]
 
 

@@ -196,14 +196,16 @@ def test_links_on_disk(tmp_path):
     outside = write(tmp_path / "elsewhere", {"xend.log": XEND})
     root = write(tmp_path / "logs", {"kern.log": KERN})
     os.symlink(root / "kern.log", root / "kern.log.current")  # back into the tree: not twice
-    os.symlink(outside / "xend.log", root / "xend.log")  # out of the tree: followed
+    os.symlink(outside / "xend.log", root / "xend.log")  # out of the tree: never followed
     os.symlink(outside, root / "xen")  # a directory: not followed
     os.symlink(root / "gone.log", root / "dangling.log")
     with discover([root], options=Options()) as inv:
-        assert rel_paths(inv, root) == ["kern.log", "xend.log"]
-        assert lines_of(inv.sources[1]) == XEND.decode().splitlines()
+        assert rel_paths(inv, root) == ["kern.log"]
         assert sorted((k.path[len(str(root)) + 1:], k.reason) for k in inv.skipped) == [
-            ("dangling.log", "unreadable: broken symbolic link"), ("xen", "symlink")]
+            ("dangling.log", "unreadable: broken symbolic link"), ("xen", "symlink"),
+            ("xend.log", "symlink")]
+    with discover([root / "xend.log"], options=Options()) as inv:  # named by the user: read
+        assert lines_of(inv.sources[0]) == XEND.decode().splitlines()
 
 
 def test_stdin_is_spooled_and_can_be_read_twice(monkeypatch):

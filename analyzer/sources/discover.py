@@ -34,8 +34,8 @@ from .compress import READ_ERRORS, describe_error, open_decompressed, read_some,
     strip_archive_suffix
 from .rotation import assign_rotation, oldest_first
 from .sniff import probe
-from .walk import DIR, FILE, HARDLINK, OTHER, SYMLINK, UNREADABLE, UNSAFE, Entry, file_entry, \
-    spool_stdin, walk_directory
+from .walk import (DIR, FILE, HARDLINK, LEAVES_TREE, OTHER, SYMLINK, UNREADABLE, UNSAFE, Entry,
+                   file_entry, spool_stdin, walk_directory)
 
 META_READ_BYTES = 64 * 1024
 
@@ -124,6 +124,10 @@ class _Finder:
                 self._skip(entry.display, entry.reason or "unreadable")
                 continue
             if entry.type == DIR:
+                continue
+            if (entry.type == SYMLINK and entry.reason == LEAVES_TREE
+                    and not entry.rel.endswith("etc/localtime")):  # localtime: only its name is used
+                self._skip(entry.display, SYMLINK)  # wherever it stands: worth a look
                 continue
             inner = sosreport.locate(entry.rel, roots) if roots else None
             placement = sosreport.classify(inner if inner is not None else entry.rel,

@@ -22,11 +22,11 @@ from typing import Iterable
 from ..model import ROLE_LOG, Source
 from .compress import strip_compression_suffix
 
-NUMERIC_SUFFIX = re.compile(r"^(?P<base>.+?)\.(?P<n>\d{1,4})$")
-DATE_SUFFIX = re.compile(r"^(?P<base>.+?)-(?P<date>(?:19|20)\d{6}(?:\d{2})?)$")
+NUMERIC_SUFFIX = re.compile(r"^(?P<base>.+?)\.(?P<n>\d{1,4})$", re.DOTALL)
+DATE_SUFFIX = re.compile(r"^(?P<base>.+?)-(?P<date>(?:19|20)\d{6}(?:\d{2})?)$", re.DOTALL)
 OLD_SUFFIX = ".old"
 #: the last path separator of a display path: "/" in a path, "!" between archive and member
-LAST_SEPARATOR = re.compile(r"^(?P<dir>.*[/!])?(?P<name>[^/!]*)$")
+LAST_SEPARATOR = re.compile(r"^(?P<dir>.*[/!])?(?P<name>[^/!]*)$", re.DOTALL)
 
 
 def split_rotation(name: str) -> tuple[str, int | None, str | None]:

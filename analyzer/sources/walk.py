@@ -7,9 +7,11 @@ An :class:`Entry` is the common currency of directory walks and tar listings: a 
 used to recognise sosreport layouts and fact files, the display path (the contract ``source``
 value) and a way to open the raw bytes. Nothing is opened here except directories.
 
-On disk, symbolic links to files are followed, except links that point back into the walked
-tree (the target is walked itself: reading both would double every line); links to directories
-are not followed (loops). Inside archives no link is ever followed (see :mod:`.archive`).
+On disk, symbolic links to files inside the walked tree are not read twice (the target is
+walked itself); links that leave the tree are never followed and are always reported (an
+unpacked hostile sosreport could point ``var/log/secure`` at ``/etc/shadow``); links to
+directories are not followed (loops). Inside archives no link is ever followed (see
+:mod:`.archive`). A path the user names on the command line is read even if it is a link.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .compress import describe_error
 FILE = "file"
 DIR = "dir"
 SYMLINK = "symlink"  # a link not followed (archives; links to directories on disk)
+LEAVES_TREE = "leaves_tree"  # Entry.reason of a link pointing out of the walked tree
 HARDLINK = "hardlink"
 OTHER = "other"  # devices, fifos, sockets
 UNSAFE = "unsafe"  # archive member with ".." or an absolute path
@@ -112,6 +115,8 @@ def _link_entry(rel: str, display: str, path: str, root_real: str) -> Entry:
     if not os.path.exists(target):
         return Entry(rel=rel, display=display, type=UNREADABLE, link=link,
                      reason="unreadable: broken symbolic link")
+    if not inside:  # var/log/secure -> /etc/shadow in an unpacked hostile sosreport: not read
+        return Entry(rel=rel, display=display, type=SYMLINK, link=link, reason=LEAVES_TREE)
     entry = file_entry(display, path, rel=rel)
     entry.link, entry.alias = link, inside
     if not os.path.isfile(target):
