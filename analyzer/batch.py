@@ -96,13 +96,15 @@ def find_hosts(roots: Sequence[str]) -> list[HostJob]:
     return jobs
 
 
-def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir") -> dict:
-    """Analyse one host and write its reports; never raises (failures are data)."""
-    from .pipeline import analyze_host
-    from .report import write_report
-    from .report.json_report import report_dict
+def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir",
+             write: bool = True) -> dict:
+    """Analyse one host and write its reports; never raises (failures are data).
 
-    out = Path(output)
+    With ``write=False`` the report is returned (``summary["_report"]``) instead of written:
+    ``--redact`` masks all hosts' reports in the parent with one shared mapping.
+    """
+    from .pipeline import analyze_host
+
     summary = {"host": job.name, "file": job.file_stem, "status": "ok", "error": None,
                "findings": [], "episodes": 0}
     try:
@@ -110,22 +112,11 @@ def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir"
         report, host_events = analyze_host(list(job.paths), options=opts)
         if host_from == "logs":
             summary["host"] = report.host
-        md = out / f"{job.file_stem}.md"
-        write_report(report, fmt="markdown", output=md, chart=None, stdout=None)
-        write_report(report, fmt="json", output=out / f"{job.file_stem}.json", chart=None,
-                     stdout=None)
-        d = report_dict(report)
-        summary.update(
-            findings=[f["id"] for f in d["findings"]],
-            finding_confidence={f["id"]: f["confidence"] for f in d["findings"]},
-            episodes=len(d["episodes"]),
-            episode_list=[{k: e[k] for k in ("id", "tag", "start", "end", "events",
-                                              "estimated_occurrences")} for e in d["episodes"]],
-            facts={k: d["facts"].get(k) for k in ("ram_mib", "dom0_mem_option", "dom0_mem_mib",
-                                                  "dom0_boot_mib", "xen", "kernel", "xen_cmdline")},
-            lines=d["accounting"].get("lines_read", 0),
-            period=d.get("period", {}),
-        )
+        if write:
+            write_host_report(report, Path(output), job.file_stem)
+        else:
+            summary["_report"] = report
+        summary.update(_summary_of(report))
         ev = host_events.events
         tagged = ev[ev["tag"].notna()]
         summary["_events"] = _events_for_fleet(tagged, summary["host"])
@@ -134,6 +125,66 @@ def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir"
     except Exception as e:  # one broken host never sinks the others
         summary.update(status="failed", error=f"internal error: {type(e).__name__}: {e}")
     return summary
+
+
+def write_host_report(report, output: Path, stem: str) -> None:
+    from .report import write_report
+
+    write_report(report, fmt="markdown", output=output / f"{stem}.md", chart=None, stdout=None)
+    write_report(report, fmt="json", output=output / f"{stem}.json", chart=None, stdout=None)
+
+
+def _summary_of(report) -> dict:
+    from .report.json_report import report_dict
+
+    d = report_dict(report)
+    return dict(
+            findings=[f["id"] for f in d["findings"]],
+            finding_confidence={f["id"]: f["confidence"] for f in d["findings"]},
+            episodes=len(d["episodes"]),
+            episode_list=[{k: e[k] for k in ("id", "tag", "start", "end", "events",
+                                              "estimated_occurrences")} for e in d["episodes"]],
+        facts={k: d["facts"].get(k) for k in ("ram_mib", "dom0_mem_option", "dom0_mem_mib",
+                                              "dom0_boot_mib", "xen", "kernel", "xen_cmdline")},
+        lines=d["accounting"].get("lines_read", 0),
+        period=d.get("period", {}),
+    )
+
+
+def _redact_all(summaries: list[dict], output: Path) -> list[dict]:
+    """Mask every host's report with one shared mapping, then write them (``--redact``)."""
+    from .redact import Redactor, redact_report
+
+    redactor = Redactor(hosts=[s["host"] for s in summaries])
+    for s in summaries:
+        report = s.pop("_report", None)
+        if report is not None:
+            redactor.add_host(report.host)
+    out, used = [], set()
+    for s in summaries:
+        report = s.pop("_report", None)
+        s["host"] = redactor.redact_text(s["host"])
+        stem = base = safe_stem(s["host"])
+        n = 2
+        while stem.lower() in used:
+            stem, n = f"{base}-{n}", n + 1
+        used.add(stem.lower())
+        s["file"] = stem
+        if report is not None:
+            report = redact_report(report, mapping=redactor)
+            write_host_report(report, output, stem)
+        for key in ("error", "facts", "episode_list"):
+            if s.get(key) is not None:
+                s[key] = redactor.redact_value(s[key], key=key)
+        events = s.get("_events")
+        if events is not None and len(events):
+            events = events.copy()
+            for col in ("host", "source", "message", "fields"):
+                events[col] = [redactor.redact_text(v) if isinstance(v, str) else v
+                               for v in events[col]]
+            s["_events"] = events
+        out.append(s)
+    return out
 
 
 def _with_host(options: Options, name: str) -> Options:
@@ -152,26 +203,33 @@ def _events_for_fleet(tagged, host: str):
 
 def run_batch(roots: Sequence[str], *, output: Path, options: Options, jobs: int | None = None,
               scheduler: str | None = None, host_from: str = "dir",
-              progress: bool = False) -> BatchResult:
-    """Analyse every host under ``roots`` into ``output``; see the module docstring."""
+              progress: bool = False, redact: bool = False) -> BatchResult:
+    """Analyse every host under ``roots`` into ``output``; see the module docstring.
+
+    ``redact`` masks host names, addresses and user names in every output, consistently across
+    hosts (the reports are then written by this process, after all hosts are analysed).
+    """
     host_jobs = find_hosts(roots)
     if not host_jobs:
         raise InputError("no hosts found: " + ", ".join(roots) + " holds no subdirectories or "
                          "archives")
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
+    write = not redact
     if scheduler:
-        summaries = _run_dask(host_jobs, options, output, host_from, scheduler, progress)
+        summaries = _run_dask(host_jobs, options, output, host_from, scheduler, progress, write)
     else:
-        summaries = _run_local(host_jobs, options, output, host_from, jobs, progress)
+        summaries = _run_local(host_jobs, options, output, host_from, jobs, progress, write)
     by_stem = {s["file"]: s for s in summaries}
     summaries = [by_stem[j.file_stem] for j in host_jobs]
+    if redact:
+        summaries = _redact_all(summaries, output)
     from .fleet import write_fleet
 
     return write_fleet(summaries, output=output)
 
 
-def _run_local(host_jobs, options, output, host_from, jobs, progress) -> list[dict]:
+def _run_local(host_jobs, options, output, host_from, jobs, progress, write) -> list[dict]:
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
@@ -179,7 +237,7 @@ def _run_local(host_jobs, options, output, host_from, jobs, progress) -> list[di
         results = []
         with _progress(progress, len(host_jobs)) as advance:
             for job in host_jobs:
-                results.append(host_job(job, options, str(output), host_from))
+                results.append(host_job(job, options, str(output), host_from, write))
                 advance()
         return results
     import multiprocessing
@@ -189,7 +247,7 @@ def _run_local(host_jobs, options, output, host_from, jobs, progress) -> list[di
     results = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(host_jobs)), mp_context=ctx) as pool, \
             _progress(progress, len(host_jobs)) as advance:
-        futures = {pool.submit(host_job, job, options, str(output), host_from): job
+        futures = {pool.submit(host_job, job, options, str(output), host_from, write): job
                    for job in host_jobs}
         for fut in as_completed(futures):
             job = futures[fut]
@@ -203,7 +261,7 @@ def _run_local(host_jobs, options, output, host_from, jobs, progress) -> list[di
     return results
 
 
-def _run_dask(host_jobs, options, output, host_from, scheduler, progress) -> list[dict]:
+def _run_dask(host_jobs, options, output, host_from, scheduler, progress, write) -> list[dict]:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -215,7 +273,7 @@ def _run_dask(host_jobs, options, output, host_from, scheduler, progress) -> lis
     results = []
     try:
         futures = client.map(host_job, host_jobs, options=options, output=str(output),
-                             host_from=host_from, pure=False)
+                             host_from=host_from, write=write, pure=False)
         job_of = dict(zip((f.key for f in futures), host_jobs))
         with _progress(progress, len(host_jobs)) as advance:
             for fut in as_completed(futures):

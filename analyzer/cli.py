@@ -87,6 +87,7 @@ MaxLineOpt = Annotated[int, typer.Option("--max-line-bytes", help="Longer lines 
 MaxFileOpt = Annotated[int, typer.Option("--max-file-bytes", help="Decompressed bytes read per file at most.")]
 MaxFilesOpt = Annotated[int, typer.Option("--max-files", help="Files read per host at most; the rest are skipped and counted.")]
 TracebackOpt = Annotated[bool, typer.Option("--traceback", help="Show the Python traceback of an error (for developers).")]
+RedactOpt = Annotated[bool, typer.Option("--redact", help="Mask host names, IP/MAC addresses and user names in the output (the same value gets the same mask).")]
 
 
 def _common(*, host, patterns, year, tz, since, until, episode_gap, max_line_bytes,
@@ -151,6 +152,7 @@ def analyze(
     format: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.markdown,
     fail_on: Annotated[Optional[Severity], typer.Option("--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
     chart: Annotated[Optional[Path], typer.Option("--chart", help="Write the timeline chart (PNG) here and link it (default with -o NAME.md: NAME.png).")] = None,
+    redact: RedactOpt = False,
     host: HostOpt = None,
     patterns: PatternsOpt = None,
     year: YearOpt = None,
@@ -174,6 +176,10 @@ def analyze(
     from .report import write_report
 
     report = run_analysis(paths, options=options)
+    if redact:
+        from .redact import redact_report
+
+        report = redact_report(report)
     write_report(report, fmt=format.value, output=output, chart=chart, stdout=sys.stdout)
     if fail_on is not None and report_has_severity(report, fail_on.value):
         raise typer.Exit(ExitStatus.CHECK_FAILED)
@@ -230,6 +236,7 @@ def batch(
     jobs: Annotated[Optional[int], typer.Option("--jobs", help="Parallel host jobs on this machine (default: CPU count).")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     host_from: Annotated[HostFrom, typer.Option("--host-from", help="Name hosts after their directory/archive, or after the name in their logs.")] = HostFrom.dir,
+    redact: RedactOpt = False,
     host: HostOpt = None,
     patterns: PatternsOpt = None,
     year: YearOpt = None,
@@ -252,7 +259,7 @@ def batch(
     from .batch import run_batch
 
     result = run_batch(roots, output=output, options=options, jobs=jobs, scheduler=scheduler,
-                       host_from=host_from.value, progress=sys.stderr.isatty())
+                       host_from=host_from.value, progress=sys.stderr.isatty(), redact=redact)
     sys.stdout.write(result.summary_line() + "\n")
     if result.failed:
         raise typer.Exit(ExitStatus.HOSTS_FAILED)

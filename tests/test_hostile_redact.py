@@ -197,9 +197,6 @@ def test_redaction_is_linear_on_hostile_strings():
         assert len(red.redact_text(s)) >= len(s) // 2
 
 
-@pytest.mark.xfail(strict=True, reason="NOT WIRED YET: the lead wires --redact into "
-                   "`kernlog analyze` and `kernlog batch` (analyzer/cli.py) with "
-                   "redact_report/Redactor; remove this xfail then")
 def test_cli_redact_flag(tmp_path):
     result = CliRunner().invoke(app, ["analyze", str(ROOT / "sample_logs" / "xen07-incident"),
                                       "--format", "json", "--redact"])
