@@ -266,3 +266,12 @@ def test_root_name_strips_archive_suffixes(tmp_path):
     with discover([str(tmp_path / "dir") + "/"], options=Options()) as inv:
         assert inv.root_name == "dir"
         assert inv.sources[0].path == str(tmp_path / "dir") + "/kern.log"
+
+
+def test_stdin_is_spooled_only_up_to_the_file_limit(monkeypatch):
+    big = b"Mar  6 14:02:44 xen07 kernel: hello\n" * 1000
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(big)))
+    with discover(["-"], options=Options(max_file_bytes=3600)) as inv:
+        assert [(k.path, k.reason.split(":")[0]) for k in inv.skipped] == [("-", "limit")]
+        with inv.sources[0].open() as f:
+            assert len(f.read()) <= 3600

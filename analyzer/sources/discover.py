@@ -77,8 +77,10 @@ class _Finder:
     # --- what the user gave ----------------------------------------------------------------
     def add_path(self, given: str) -> None:
         if given == "-":
-            entry, release = spool_stdin()
+            entry, release = spool_stdin(self.options.max_file_bytes)
             self.inv._closers.append(release)
+            if entry.reason:
+                self._skip("-", entry.reason)
             self._add_candidate(entry, depth=0, on_disk=False)
             return
         try:

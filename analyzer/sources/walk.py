@@ -157,16 +157,33 @@ class _SpoolView(io.RawIOBase):
         return self._pos
 
 
-def spool_stdin() -> tuple[Entry, Callable[[], None]]:
+def spool_stdin(max_bytes: int | None = None) -> tuple[Entry, Callable[[], None]]:
     """Read stdin once into a spooled temporary file; the entry opens it as often as needed.
 
-    Returns the entry (display path ``-``) and the function that releases the spool.
+    At most ``max_bytes`` are kept (a bomb piped in must not fill the disk); when stdin holds
+    more, the entry's ``reason`` says so and the rest is not read. Returns the entry (display
+    path ``-``) and the function that releases the spool.
     """
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
-    shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+    left = max_bytes if max_bytes is not None else None
+    cut = False
+    while True:
+        block = sys.stdin.buffer.read(1 << 20 if left is None else min(1 << 20, left + 1))
+        if not block:
+            break
+        if left is not None and len(block) > left:
+            spool.write(block[:left])
+            cut = True
+            break
+        spool.write(block)
+        if left is not None:
+            left -= len(block)
     size = spool.tell()
 
     def open_view() -> IO[bytes]:
         return io.BufferedReader(_SpoolView(spool), buffer_size=1 << 16)
 
-    return Entry(rel="-", display="-", open_raw=open_view, size=size), spool.close
+    entry = Entry(rel="-", display="-", open_raw=open_view, size=size)
+    if cut:
+        entry.reason = f"limit: stdin holds more than {max_bytes:,} bytes; the rest was not read"
+    return entry, spool.close
