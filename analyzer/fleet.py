@@ -112,10 +112,8 @@ def outlier_hosts(summaries: list[dict]) -> list[dict]:
 def _fmt(v) -> str:
     if v is None:
         return "—"
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if isinstance(v, int):
-        return f"{v:,}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{round(v):,}"
     return code(v, table=True, limit=60)
 
 
@@ -159,8 +157,8 @@ def render_fleet_markdown(summaries, findings, simultaneous, outliers) -> str:
     if outliers:
         for o in outliers:
             ratio = f" ({o['ratio']}× the fleet median)" if o.get("ratio") else ""
-            out.append(f"- {code(o['host'])}: ≈{o['problems_per_day']:,} problem occurrences "
-                       f"per day{ratio}")
+            out.append(f"- {code(o['host'])}: ≈{round(o['problems_per_day']):,} problem "
+                       f"occurrences per day{ratio}")
     else:
         out.append("No host's problem rate stands out from the fleet.")
     out.append("")
@@ -172,28 +170,48 @@ def render_fleet_markdown(summaries, findings, simultaneous, outliers) -> str:
     return "\n".join(out)
 
 
-def _differences(ok: list[dict], findings: dict) -> list[str]:
-    """What hosts with a finding share, against hosts without it."""
-    out = []
-    for fid, hosts in sorted(findings.items()):
-        with_f = [s for s in ok if fid in s.get("findings", [])]
-        without = [s for s in ok if fid not in s.get("findings", [])]
-        if not with_f or not without:
-            continue
-        notes = []
-        for key, label in CONFIG_KEYS:
-            a = {_norm(s.get("facts", {}).get(key)) for s in with_f}
-            b = {_norm(s.get("facts", {}).get(key)) for s in without}
-            if len(a) == 1 and a.isdisjoint(b):
-                (va,) = a
-                notes.append(f"{text(label)}: {_fmt(va) if va != '—' else 'not set/unknown'} on all "
-                             f"{len(with_f)} host(s) with it; {', '.join(sorted(_fmt(v) if v != '—' else 'not set/unknown' for v in b))} on the others")
-        if notes:
-            out += [f"Hosts with `{fid}` differ from the rest in:", ""]
-            out += [f"- {n}" for n in notes]
-            out.append("")
+def traits(s: dict) -> dict[str, str]:
+    """What a host's configuration says, in words that hosts can share."""
+    f = s.get("facts") or {}
+    xen = f.get("xen")
+    is_xen = bool(xen or f.get("xen_cmdline") or f.get("dom0_boot_mib"))
+    out = {"Xen host": "yes" if is_xen else "no"}
+    if is_xen:
+        if f.get("dom0_mem_option"):
+            out["dom0_mem"] = "set"
+        elif f.get("xen_cmdline") is not None:
+            out["dom0_mem"] = "not set"
+        ram, boot = f.get("ram_mib"), f.get("dom0_boot_mib")
+        if ram and boot:
+            out["Dom0 at boot"] = "≥ 90 % of RAM" if boot / ram >= 0.9 else "< 90 % of RAM"
+        if xen:
+            out["Xen generation"] = f"Xen {str(xen).split('.')[0]}.x"
     return out
 
 
-def _norm(v):
-    return "—" if v is None else v
+def _differences(ok: list[dict], findings: dict) -> list[str]:
+    """For each finding: what its hosts share, against the hosts with no finding at all."""
+    clean = [s for s in ok if not s.get("findings")]
+    out = []
+    for fid in sorted(findings):
+        with_f = [s for s in ok if fid in s.get("findings", [])]
+        if not with_f:
+            continue
+        shared = None
+        for s in with_f:
+            t = traits(s)
+            shared = dict(t) if shared is None else {k: v for k, v in shared.items()
+                                                     if t.get(k) == v}
+        notes = []
+        order = ["dom0_mem", "Dom0 at boot", "Xen generation", "Xen host"]
+        for key, value in sorted((shared or {}).items(), key=lambda kv: order.index(kv[0])):
+            if key == "Xen host" and value == "yes" and "dom0_mem" in shared:
+                continue
+            same_clean = sum(traits(c).get(key) == value for c in clean)
+            notes.append(f"{key}: {value} on {len(with_f)} of {len(with_f)} host(s) with it; "
+                         f"{same_clean} of {len(clean)} clean host(s)")
+        if notes:
+            out += [f"Hosts with `{fid}` have in common (against the hosts with no finding):", ""]
+            out += [f"- {text(n)}" for n in notes]
+            out.append("")
+    return out

@@ -66,7 +66,12 @@ def test_local_pool_reports_every_host_and_isolates_broken_ones(fleet, tmp_path)
     squeeze = data["findings"].get("xen-dom0-balloon-netback-squeeze", [])
     assert any("xen07-incident" in h for h in squeeze)
     assert not any("xen07-fixed" in h for h in squeeze)
-    assert (out / "fleet.md").read_text().startswith("# kernlog fleet summary")
+    fleet_md = (out / "fleet.md").read_text()
+    assert fleet_md.startswith("# kernlog fleet summary")
+    squeeze_section = fleet_md.split("Hosts with `xen-dom0-balloon-netback-squeeze`")[1]
+    # both incident copies lack dom0_mem; the clean hosts (fixed Xen host, healthy host) do not
+    assert squeeze_section.splitlines()[2].startswith("- dom0\\_mem: not set on 2 of 2 host(s)")
+    assert "## Failed hosts" in fleet_md and "zz-random-bytes" in fleet_md
     assert (out / "events.parquet").is_file()
     assert result.failed
 
