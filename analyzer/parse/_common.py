@@ -121,6 +121,15 @@ def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
     return df
 
 
+def share_matching(sample: Sequence[str], *patterns: re.Pattern) -> float:
+    """Share (0..1) of the sample's non-blank lines that one of ``patterns`` matches: the
+    ``sniff`` of a format recognised by its line header alone."""
+    lines = [ln for ln in sample if ln.strip()]
+    if not lines:
+        return 0.0
+    return sum(1 for ln in lines if any(p.match(ln) for p in patterns)) / len(lines)
+
+
 def blank_mask(lines: Sequence[str] | pa.Array) -> np.ndarray:
     """True where a line is empty or only whitespace."""
     arr = to_arrow(lines)

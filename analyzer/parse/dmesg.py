@@ -26,7 +26,7 @@ import numpy as np
 
 from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
 from ._common import (LineTexts, Tally, blank_mask, build_result, extract, fold_continuations,
-                      make_events, starts_with_space, strip_ansi_many, to_arrow)
+                      make_events, starts_with_space, strip_ansi_many, to_arrow, share_matching)
 
 FORMAT = "dmesg"
 
@@ -44,10 +44,7 @@ SNIFF_RE = re.compile(r"^(?:<\d{1,3}>)?\[\s*\d+\.\d+\](?:\[\s*[TC]\d+\])? |^<\d{
 
 def sniff(sample: list[str]) -> float:
     """Share of the sample's non-blank lines that carry a dmesg header."""
-    lines = [ln for ln in sample if ln.strip()]
-    if not lines:
-        return 0.0
-    return sum(1 for ln in lines if SNIFF_RE.match(ln)) / len(lines)
+    return share_matching(sample, SNIFF_RE)
 
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:

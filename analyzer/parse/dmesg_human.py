@@ -18,7 +18,7 @@ import numpy as np
 from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
 from ._common import (LineTexts, Tally, blank_mask, build_result, build_wall, extract,
                       fold_continuations, make_events, starts_with_space, strip_ansi_many,
-                      to_arrow)
+                      to_arrow, share_matching)
 from .dmesg import priority_of
 
 FORMAT = "dmesg_human"
@@ -34,10 +34,7 @@ HEADER_RE = re.compile(
 
 def sniff(sample: list[str]) -> float:
     """Share of the sample's non-blank lines with a ``[Tue Aug 25 10:00:01 2008]`` header."""
-    lines = [ln for ln in sample if ln.strip()]
-    if not lines:
-        return 0.0
-    return sum(1 for ln in lines if HEADER_RE.match(ln)) / len(lines)
+    return share_matching(sample, HEADER_RE)
 
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
 from ._common import (LineTexts, Tally, blank_mask, build_result, build_wall_iso, extract,
-                      fold_continuations, make_events, starts_with_space, to_arrow)
+                      fold_continuations, make_events, starts_with_space, to_arrow, share_matching)
 from .xend import level_priority
 
 FORMAT = "libxl"
@@ -57,11 +57,7 @@ XL_SENTENCE_RE = re.compile(
 
 def sniff(sample: list[str]) -> float:
     """Share of the sample's non-blank lines that are libxl lines or known xl sentences."""
-    lines = [ln for ln in sample if ln.strip()]
-    if not lines:
-        return 0.0
-    hits = sum(1 for ln in lines if HEADER_RE.match(ln) or XL_SENTENCE_RE.match(ln))
-    return hits / len(lines)
+    return share_matching(sample, HEADER_RE, XL_SENTENCE_RE)
 
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:

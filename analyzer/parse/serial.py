@@ -23,7 +23,7 @@ import numpy as np
 from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
 from ._common import (LineTexts, Tally, blank_mask, build_result, build_wall, extract,
                       fold_continuations, make_events, starts_with_space, strip_ansi_many,
-                      to_arrow)
+                      to_arrow, share_matching)
 from .xen_console import classify
 
 FORMAT = "serial_capture"
@@ -44,10 +44,7 @@ SNIFF_RE = re.compile(
 
 def sniff(sample: list[str]) -> float:
     """Share of the sample's non-blank lines that are timestamped kernel or Xen lines."""
-    lines = [ln for ln in sample if ln.strip()]
-    if not lines:
-        return 0.0
-    return sum(1 for ln in lines if SNIFF_RE.match(ln)) / len(lines)
+    return share_matching(sample, SNIFF_RE)
 
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
