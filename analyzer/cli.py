@@ -99,19 +99,10 @@ def _common(*, host, patterns, year, tz, since, until, episode_gap, max_line_byt
     )
 
 
-def _write(text: str | bytes, output: Path | None) -> None:
-    if output is None:
-        if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
-        else:
-            sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        output.write_bytes(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+def _write(text: str, output: Path | None) -> None:
+    from .output import emit
+
+    emit(text, output=output, stdout=sys.stdout)
 
 
 def guarded(fn):

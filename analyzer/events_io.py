@@ -18,6 +18,7 @@ from typing import TextIO
 import pandas as pd
 
 from .model import EVENT_COLUMNS
+from .output import emit
 
 
 def iso_utc(ts: pd.Series) -> pd.Series:
@@ -76,9 +77,4 @@ def write_events(host_events, *, fmt: str, output: Path | None, tagged_only: boo
         body = body.replace("\\/", "/")
         if body and not body.endswith("\n"):
             body += "\n"
-    if output is None:
-        stdout.write(body)
-        stdout.flush()
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(body, encoding="utf-8")
+    emit(body, output=output, stdout=stdout)

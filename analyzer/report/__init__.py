@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..model import HostReport
+from ..output import emit
 from .json_report import render_json, report_dict
 from .markdown import render_markdown
 
@@ -40,11 +41,6 @@ def write_report(report: HostReport, *, fmt: str, output: Path | None, chart: Pa
                 base = output.parent if output is not None else Path.cwd()
                 link = os.path.relpath(png, base).replace(os.sep, "/")
         body = render_markdown(report, chart=link)
-    if output is None:
-        stdout.write(body)
-        stdout.flush()
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(body, encoding="utf-8")
+    if emit(body, output=output, stdout=stdout) is not None:
         written.append(output)
     return written
