@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import functools
+import inspect
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -90,13 +92,62 @@ TracebackOpt = Annotated[bool, typer.Option("--traceback", help="Show the Python
 RedactOpt = Annotated[bool, typer.Option("--redact", help="Mask host names, IP/MAC addresses and user names in the output (the same value gets the same mask).")]
 
 
-def _common(*, host, patterns, year, tz, since, until, episode_gap, max_line_bytes,
-            max_file_bytes, max_files) -> opts.Options:
-    return opts.build_options(
-        host=host, patterns=tuple(patterns or ()), year=year, tz=tz, since=since, until=until,
-        episode_gap_minutes=episode_gap, max_line_bytes=max_line_bytes,
-        max_file_bytes=max_file_bytes, max_files=max_files,
+_COMMON_PARAMS = [
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+    for name, annotation, default in (
+        ("host", HostOpt, None),
+        ("patterns", PatternsOpt, None),
+        ("year", YearOpt, None),
+        ("tz", TzOpt, None),
+        ("since", SinceOpt, None),
+        ("until", UntilOpt, None),
+        ("episode_gap", GapOpt, opts.DEFAULT_EPISODE_GAP_MINUTES),
+        ("max_line_bytes", MaxLineOpt, opts.DEFAULT_MAX_LINE_BYTES),
+        ("max_file_bytes", MaxFileOpt, opts.DEFAULT_MAX_FILE_BYTES),
+        ("max_files", MaxFilesOpt, opts.DEFAULT_MAX_FILES),
+        ("traceback", TracebackOpt, False),
     )
+]
+_COMMON_NAMES = [p.name for p in _COMMON_PARAMS]
+
+COMMON = None  # placeholder default: common_options fills ``options`` in
+
+
+def common_options(fn):
+    """Give a command the options every command shares (DESIGN.md COMMON), declared once.
+
+    The command takes ``options: Options``; its CLI signature gets ``--host``, ``--patterns``,
+    ``--year``, ``--tz``, ``--since``, ``--until``, ``--episode-gap``, ``--max-line-bytes``,
+    ``--max-file-bytes``, ``--max-files`` and ``--traceback`` instead, converted here once.
+    Errors inside the command become one line and an exit code (see :func:`guarded`).
+    """
+    guarded_fn = guarded(fn)
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)  # resolve postponed annotations
+    own = [p.replace(annotation=hints.get(p.name, p.annotation))
+           for p in sig.parameters.values() if p.name != "options"]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        common = {name: kwargs.pop(name) for name in _COMMON_NAMES}
+        traceback = common.pop("traceback")
+        try:
+            kwargs["options"] = opts.build_options(
+                host=common["host"], patterns=tuple(common["patterns"] or ()),
+                year=common["year"], tz=common["tz"], since=common["since"],
+                until=common["until"], episode_gap_minutes=common["episode_gap"],
+                max_line_bytes=common["max_line_bytes"], max_file_bytes=common["max_file_bytes"],
+                max_files=common["max_files"])
+        except KernlogError as e:
+            if traceback:
+                raise
+            typer.echo(f"kernlog: error: {e}", err=True)
+            raise typer.Exit(ExitStatus.USAGE_OR_INPUT) from None
+        return guarded_fn(*args, traceback=traceback, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + _COMMON_PARAMS)
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + _COMMON_PARAMS}
+    return wrapper
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -109,20 +160,20 @@ def guarded(fn):
     """Turn library exceptions into a one-line message and an exit code: the one place."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, traceback: bool = False, **kwargs):
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except KernlogError as e:
-            if kwargs.get("traceback"):
+            if traceback:
                 raise
             typer.echo(f"kernlog: error: {e}", err=True)
             raise typer.Exit(ExitStatus.USAGE_OR_INPUT) from None
         except BrokenPipeError:
             raise
         except Exception as e:  # a bug: still one line unless --traceback
-            if kwargs.get("traceback"):
+            if traceback:
                 raise
             typer.echo(f"kernlog: internal error: {type(e).__name__}: {e} "
                        "(rerun with --traceback and report it)", err=True)
@@ -136,7 +187,7 @@ def guarded(fn):
 
 
 @app.command()
-@guarded
+@common_options
 def analyze(
     paths: Paths,
     output: OutFile = None,
@@ -144,25 +195,12 @@ def analyze(
     fail_on: Annotated[Optional[Severity], typer.Option("--fail-on", help="Exit 1 when a finding of this severity or worse exists.")] = None,
     chart: Annotated[Optional[Path], typer.Option("--chart", help="Write the timeline chart (PNG) here and link it (default with -o NAME.md: NAME.png).")] = None,
     redact: RedactOpt = False,
-    host: HostOpt = None,
-    patterns: PatternsOpt = None,
-    year: YearOpt = None,
-    tz: TzOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
-    max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
-    max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
-    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
-    traceback: TracebackOpt = False,
+    options: opts.Options = COMMON,
 ) -> None:
     """Analyse one host's logs and write a root-cause report.
 
     Example: kernlog analyze sample_logs/xen07-incident -o xen07.md
     """
-    options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
-                      episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .pipeline import analyze as run_analysis
     from .report import write_report
 
@@ -184,31 +222,18 @@ def report_has_severity(report, severity: str) -> bool:
 
 
 @app.command()
-@guarded
+@common_options
 def events(
     paths: Paths,
     output: OutFile = None,
     format: Annotated[EventFormat, typer.Option("--format", help="Output format.")] = EventFormat.jsonl,
     tagged_only: Annotated[bool, typer.Option("--tagged-only", help="Only events a pattern recognised.")] = False,
-    host: HostOpt = None,
-    patterns: PatternsOpt = None,
-    year: YearOpt = None,
-    tz: TzOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
-    max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
-    max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
-    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
-    traceback: TracebackOpt = False,
+    options: opts.Options = COMMON,
 ) -> None:
     """Write the normalized event table (one event per line in jsonl).
 
     Example: kernlog events /var/log/kern.log --tagged-only --format csv -o events.csv
     """
-    options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
-                      episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes, max_files=max_files)
     if format is EventFormat.parquet and output is None:
         raise UsageError("--format parquet needs -o FILE (parquet is binary)")
     from .events_io import write_events
@@ -220,7 +245,7 @@ def events(
 
 
 @app.command()
-@guarded
+@common_options
 def batch(
     roots: Annotated[list[str], typer.Argument(help="Directories whose subdirectories/archives are hosts.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Directory for the reports.")],
@@ -228,25 +253,12 @@ def batch(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     host_from: Annotated[HostFrom, typer.Option("--host-from", help="Name hosts after their directory/archive, or after the name in their logs.")] = HostFrom.dir,
     redact: RedactOpt = False,
-    host: HostOpt = None,
-    patterns: PatternsOpt = None,
-    year: YearOpt = None,
-    tz: TzOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
-    max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
-    max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
-    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
-    traceback: TracebackOpt = False,
+    options: opts.Options = COMMON,
 ) -> None:
     """Analyse many hosts (one per subdirectory or archive) and write a fleet summary.
 
     Example: kernlog batch /srv/sosreports -o reports/ --jobs 8
     """
-    options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
-                      episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .batch import run_batch
 
     result = run_batch(roots, output=output, options=options, jobs=jobs, scheduler=scheduler,
@@ -257,31 +269,18 @@ def batch(
 
 
 @app.command()
-@guarded
+@common_options
 def templates(
     paths: Paths,
     output: OutFile = None,
     format: Annotated[TemplateFormat, typer.Option("--format", help="Output format.")] = TemplateFormat.jsonl,
     untagged_only: Annotated[bool, typer.Option("--untagged-only", help="Only lines no pattern recognised.")] = False,
-    host: HostOpt = None,
-    patterns: PatternsOpt = None,
-    year: YearOpt = None,
-    tz: TzOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    episode_gap: GapOpt = opts.DEFAULT_EPISODE_GAP_MINUTES,
-    max_line_bytes: MaxLineOpt = opts.DEFAULT_MAX_LINE_BYTES,
-    max_file_bytes: MaxFileOpt = opts.DEFAULT_MAX_FILE_BYTES,
-    max_files: MaxFilesOpt = opts.DEFAULT_MAX_FILES,
-    traceback: TracebackOpt = False,
+    options: opts.Options = COMMON,
 ) -> None:
     """Group messages into templates (numbers, addresses, devices masked).
 
     Example: kernlog templates kern.log --untagged-only --format markdown
     """
-    options = _common(host=host, patterns=patterns, year=year, tz=tz, since=since, until=until,
-                      episode_gap=episode_gap, max_line_bytes=max_line_bytes,
-                      max_file_bytes=max_file_bytes, max_files=max_files)
     from .pipeline import read_host
     from .templates import render_templates
 
