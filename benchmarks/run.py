@@ -154,7 +154,8 @@ def run_size(lines: int, results: Results, *, workdir: Path, seed: int, skip: se
     if shutil.which("lnav"):
         commands["lnav load"] = (["lnav", "-n", "-c", ";SELECT count(*) FROM all_logs", log],
                                  str(workdir / f"lnav-{lines}.txt"),
-                                 {"HOME": str(workdir / "lnav-home")})  # lnav writes ~/.lnav
+                                 {"HOME": str((workdir / "lnav-home").resolve()),  # lnav
+                                  "XDG_CONFIG_HOME": str((workdir / "lnav-home").resolve())})
     for name, (args, stdout_path, env) in commands.items():
         if name.split()[0] in skip:
             continue
