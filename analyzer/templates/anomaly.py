@@ -6,8 +6,8 @@
 
 Windows: each timed event gets a label, its tag, or for an untagged event its mined template
 (``template: ...``); the host's period is cut into windows and counted per label (occurrences,
-the events' ``count``). Each label's counts are put on a log scale and centred and scaled with
-scikit-learn's ``RobustScaler`` (median) and the interquartile range over the host's windows,
+the events' ``count``). Each label's counts are put on a log scale and centred and scaled by
+its median and interquartile range over the host's windows (a robust score, computed sparsely),
 empty windows included, so a burst is measured against the host's quiet hours. The scale has a
 floor (``MIN_SCALE``): a label that is absent almost always is not infinitely surprising when
 it appears once. A window's score weighs its three highest label scores (``TOP_WEIGHTS``).
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import RobustScaler
 
 from ..errors import UsageError
 from .mining import mine_templates
@@ -90,35 +89,48 @@ def _labels(rows: pd.DataFrame) -> np.ndarray:
 
 
 def _score_host(part: pd.DataFrame, width: pd.Timedelta, *, host: str | None) -> list[dict]:
-    table = part.pivot_table(index="win", columns="label", values="w", aggfunc="sum",
-                             fill_value=0)
-    start, end = table.index.min(), table.index.max()
+    """Score one host's windows from its sparse (window, label) counts.
+
+    Equivalent to centring and scaling a dense windows x labels matrix of log counts by each
+    label's median and interquartile range (empty windows included), without building it: a
+    months-long log has thousands of windows and labels. A label present in fewer than a
+    quarter of the windows has median and quartiles 0, so only its non-empty cells can score;
+    the few frequent labels get their exact percentiles from their sorted values plus zeros.
+    """
+    cells = part.groupby(["win", "label"], sort=True)["w"].sum()
+    wins = cells.index.get_level_values(0)
+    labels = cells.index.get_level_values(1).to_numpy(dtype=object)
+    start, end = wins.min(), wins.max()
     n_windows = int((end - start) / width) + 1
-    if n_windows <= MAX_DENSE_WINDOWS:
-        table = table.reindex(pd.date_range(start, end, freq=width), fill_value=0)
-    counts = table.to_numpy(dtype=float)
+    if n_windows > MAX_DENSE_WINDOWS:  # only windows with events are scored
+        n_windows = wins.nunique()
+    counts = cells.to_numpy(dtype=float)
     x = np.log1p(counts)
-    if len(table) >= 2:
-        center = RobustScaler(with_scaling=False).fit(x).center_
-        # RobustScaler turns a zero interquartile range into 1; the floor is ours to choose
-        iqr = np.subtract(*np.percentile(x, [75.0, 25.0], axis=0))
-        scale = np.maximum(iqr, MIN_SCALE)
-    else:
-        center, scale = np.zeros(x.shape[1]), np.full(x.shape[1], MIN_SCALE)
+    center = np.zeros(len(x))
+    scale = np.full(len(x), MIN_SCALE)
+    if n_windows >= 2:
+        codes, uniques = pd.factorize(labels)
+        present = np.bincount(codes, minlength=len(uniques))
+        for code in np.flatnonzero(present >= n_windows * 0.25):
+            mine = codes == code
+            full = np.concatenate([np.zeros(n_windows - int(present[code])), np.sort(x[mine])])
+            q25, median, q75 = np.percentile(full, [25.0, 50.0, 75.0])
+            center[mine] = median
+            scale[mine] = max(q75 - q25, MIN_SCALE)
     z = np.clip((x - center) / scale, 0.0, None)
-    k = min(len(TOP_WEIGHTS), z.shape[1])
-    top_idx = np.argsort(-z, axis=1, kind="stable")[:, :k]
-    top_z = np.take_along_axis(z, top_idx, axis=1)
-    scores = top_z @ np.asarray(TOP_WEIGHTS[:k])
-    columns = np.asarray(table.columns, dtype=object)
+    scored = pd.DataFrame({"win": wins, "label": labels, "z": z, "n": counts})
+    scored = scored[scored["z"] > 0].sort_values(["win", "z", "label"],
+                                                 ascending=[True, False, True], kind="stable")
     out = []
-    for i in np.flatnonzero(scores > 0):
-        top = [(str(columns[j]), int(counts[i, j])) for j, zz in zip(top_idx[i], top_z[i])
-               if zz > 0]
-        w_start = pd.Timestamp(table.index[i])
+    weights = np.asarray(TOP_WEIGHTS)
+    for win, group in scored.groupby("win", sort=False):
+        top = group.head(len(TOP_WEIGHTS))
+        score = float(top["z"].to_numpy() @ weights[: len(top)])
+        w_start = pd.Timestamp(win)
         w_start = w_start.tz_localize("UTC") if w_start.tzinfo is None else w_start
         item = {"start": w_start.isoformat(), "end": (w_start + width).isoformat(),
-                "score": round(float(scores[i]), 3), "top": top}
+                "score": round(score, 3),
+                "top": [(str(lab), int(n)) for lab, n in zip(top["label"], top["n"])]}
         if host is not None:
             item = {"host": host, **item}
         out.append(item)
@@ -137,6 +149,8 @@ def outlier_scores(rates: dict[str, float]) -> list[dict]:
         return []
     hosts = list(rates)
     values = np.array([max(float(rates[h]), 0.0) for h in hosts])
+    from sklearn.preprocessing import RobustScaler
+
     logs = np.log1p(values).reshape(-1, 1)
     scaler = RobustScaler(quantile_range=(25.0, 75.0)).fit(logs)
     # IQR of three hosts can be one host's distance: use the median absolute deviation too
