@@ -175,11 +175,18 @@ SUPPRESSOR_FAMILIES = {
 }
 
 
-def _may_hide(fields, tag: str) -> bool:
-    """Whether a suppressed line's counter could have hidden messages of ``tag``."""
+_FAMILY_NAMES = list(SUPPRESSOR_FAMILIES)
+
+
+def _family_code(fields) -> int:
+    """0 for a shared counter, else 1 + the index of its owner in SUPPRESSOR_FAMILIES."""
     func = fields.get("func") if isinstance(fields, dict) else None
-    families = SUPPRESSOR_FAMILIES.get(str(func)) if func else None
-    return families is None or str(tag).startswith(families)
+    return _FAMILY_NAMES.index(func) + 1 if func in SUPPRESSOR_FAMILIES else 0
+
+
+def _hidable_by(tag: str) -> np.ndarray:
+    """Per family code: whether that counter could have hidden messages of ``tag``."""
+    return np.array([True] + [str(tag).startswith(SUPPRESSOR_FAMILIES[f]) for f in _FAMILY_NAMES])
 
 
 def _suppressed_count(fields) -> int:
@@ -213,7 +220,8 @@ def _attribute_suppressed(events: pd.DataFrame, *, tag, ts, timed, boot, source,
         if not len(s_rows):
             continue
         s_hidden = n_hidden[timed[sup] == is_timed]
-        s_fields = sup_fields[timed[sup] == is_timed]
+        s_family = np.array([_family_code(f) for f in sup_fields[timed[sup] == is_timed]],
+                            dtype=np.int64)
         labels = np.unique(label[(label >= 0) & (timed == is_timed)])
         best = np.full(len(s_rows), np.inf)
         best_lab = np.full(len(s_rows), -1, dtype=np.int64)
@@ -221,7 +229,7 @@ def _attribute_suppressed(events: pd.DataFrame, *, tag, ts, timed, boot, source,
             m = np.flatnonzero(label == lab)
             mc = np.sort(coord[m])
             ok = scope[s_rows] == scope[m[0]]
-            ok &= np.array([_may_hide(f, tag[m[0]]) for f in s_fields], dtype=bool)
+            ok &= _hidable_by(tag[m[0]])[s_family]
             x = coord[s_rows]
             ok &= (x >= mc[0] - gap) & (x <= mc[-1] + gap)
             if not ok.any():

@@ -120,7 +120,7 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     from .episodes import find_episodes
     from .facts import extract_facts
     from .report.build import build_report
-    from .templates import anomalous_windows, unexplained_messages
+    from .templates import anomalous_windows, template_column, unexplained_messages
 
     events = host_events.events
     facts = extract_facts(events, host_events.fact_texts)
@@ -128,6 +128,7 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     if rules is None:
         rules = load_rules(tuple(options.patterns))
     correlation = correlate(events, episodes, episode_of, facts, rules)
+    events = events.assign(template=template_column(events))  # mined once, read twice
     unexplained = unexplained_messages(events, episodes, episode_of)
     windows = anomalous_windows(events)
     return build_report(

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from .anomaly import anomalous_windows, outlier_scores
 from .masking import WILDCARD, load_masks, mask_messages
-from .mining import MinedTemplates, mine_templates
+from .mining import MinedTemplates, mine_templates, template_column, templates_of
 from .render import render_templates, unexplained_messages
 
 __all__ = [
     "WILDCARD", "load_masks", "mask_messages",
-    "MinedTemplates", "mine_templates",
+    "MinedTemplates", "mine_templates", "template_column", "templates_of",
     "render_templates", "unexplained_messages",
     "anomalous_windows", "outlier_scores",
 ]

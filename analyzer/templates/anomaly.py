@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from .mining import mine_templates
+from .mining import templates_of
 
 #: Floor of a label's scale (log1p units); with it one stray line scores ~1.4, 50 lines ~7.9.
 MIN_SCALE = 0.5
@@ -80,7 +80,7 @@ def _labels(rows: pd.DataFrame) -> np.ndarray:
     labels[tagged] = tag[tagged]
     untagged = ~tagged
     if untagged.any() and "message" in rows:
-        mined = mine_templates(rows["message"].to_numpy(dtype=object)[untagged])
+        mined = templates_of(rows[untagged])
         names = np.asarray([TEMPLATE_PREFIX + t for t in mined.templates], dtype=object)
         labels[untagged] = names[mined.template_ids]
     elif untagged.any():

@@ -246,3 +246,29 @@ def _affix(values: set[str], allowed: frozenset, *, reverse: bool) -> str:
             break
         out.append(c)
     return "".join(reversed(out)) if reverse else "".join(out)
+
+
+def template_column(events: pd.DataFrame) -> pd.Series:
+    """The mined template of every untagged event (None for tagged ones), mined once.
+
+    The report's unexplained-messages section and the unusual-windows ranking both read this
+    column when the table has it, so a host's messages are masked and clustered once.
+    """
+    out = pd.Series(None, index=events.index, dtype=object)
+    if not len(events) or "message" not in events:
+        return out
+    untagged = events["tag"].isna().to_numpy() if "tag" in events else np.ones(len(events), bool)
+    if untagged.any():
+        mined = mine_templates(events["message"].to_numpy(dtype=object)[untagged])
+        out[untagged] = np.asarray(mined.templates, dtype=object)[mined.template_ids]
+    return out
+
+
+def templates_of(rows: pd.DataFrame) -> MinedTemplates:
+    """Templates of ``rows``: from their ``template`` column when present, else mined now."""
+    if "template" in rows and len(rows) and rows["template"].notna().all():
+        ids, templates = pd.factorize(rows["template"].to_numpy(dtype=object))
+        return MinedTemplates(ids.astype(np.int64), [str(t) for t in templates],
+                              np.bincount(ids, minlength=len(templates)), rows["template"])
+    return mine_templates(rows["message"])
+

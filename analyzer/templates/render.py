@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..report.escape import code
-from .mining import mine_templates
+from .mining import mine_templates, templates_of
 
 FORMATS = ("jsonl", "markdown")
 #: Programs and formats whose lines are kernel or hypervisor messages.
@@ -142,8 +142,7 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     rows = events[kernel_untagged(events)]
     if not len(rows):
         return []
-    mined = mine_templates(rows["message"])
-    n_tpl = len(mined.templates)
+    mined = templates_of(rows)
     tid = mined.template_ids
     weight = pd.to_numeric(rows["count"], errors="coerce").fillna(1).clip(lower=1).to_numpy() \
         if "count" in rows else np.ones(len(rows))
@@ -166,56 +165,62 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     bursts = _bursts(frame[frame["timed"]])
 
     total = float(frame["w"].sum())
+    count = per["count"].to_numpy(dtype=float)
+    score = (np.log10(total / count) / max(math.log10(total), 1.0) if total > 1
+             else np.ones(len(per)))
+    ep_lines = in_ep["size"].reindex(per.index).fillna(0).to_numpy(dtype=float)
+    share = ep_lines / per["lines"].to_numpy(dtype=float)
+    score = score + np.where(share >= 1.0, 1.0, 0.5 * share)
+    first_ns = per["first"].to_numpy(dtype="datetime64[ns]")
+    if span is not None and span > np.timedelta64(0, "ns"):
+        new = ~np.isnat(first_ns) & ((first_ns - host_start) / span >= NEW_AFTER)
+    else:
+        new = np.zeros(len(per), dtype=bool)
+    burst = pd.Series(bursts, dtype=bool).reindex(per.index, fill_value=False).to_numpy()
+    score = score + 0.5 * new + 0.5 * burst
+    boot_only = per["at_boot"].to_numpy(dtype=bool) & (ep_lines == 0)
+    score = np.round(np.where(boot_only, score * 0.5, score), 3)
+    # rank every template at once; only the top ``limit`` get their wording and example
+    order = pd.DataFrame({"t": per.index.to_numpy(), "score": -score, "count": count,
+                          "first": np.where(np.isnat(first_ns), np.iinfo(np.int64).min,
+                                            first_ns.view(np.int64)),
+                          "template": [mined.templates[t] for t in per.index]})
+    order = order.sort_values(["score", "count", "first", "template"], kind="stable")
     results = []
-    for t in range(n_tpl):
+    for t, sc in zip(order["t"].to_numpy()[:limit], -order["score"].to_numpy()[:limit]):
         p = per.loc[t]
-        count = int(p["count"])
-        rarity = math.log10(total / count) / max(math.log10(total), 1.0) if total > 1 else 1.0
-        score, why = rarity, []
+        n = int(p["count"])
+        why = []
         eps_in = in_ep.loc[t] if t in in_ep.index else None
         if eps_in is not None:
             ids = sorted(map(str, eps_in["unique"]), key=_episode_key)
-            share = eps_in["size"] / p["lines"]
-            if share >= 1.0:
-                score += 1.0
-                why.append(f"only inside episode{'s' if len(ids) > 1 else ''} {', '.join(ids)}")
+            plural = "s" if len(ids) > 1 else ""
+            if eps_in["size"] / p["lines"] >= 1.0:
+                why.append(f"only inside episode{plural} {', '.join(ids)}")
             else:
-                score += 0.5 * share
                 why.append(f"{int(eps_in['size'])} of {int(p['lines'])} lines inside "
-                           f"episode{'s' if len(ids) > 1 else ''} {', '.join(ids)}")
-        first, last = p["first"], p["last"]
-        new = bool(span is not None and span > np.timedelta64(0, "ns") and not pd.isna(first)
-                   and (first - host_start) / span >= NEW_AFTER)
-        burst = bool(bursts.get(t, False))
-        if new or burst:
-            score += 0.5 * new + 0.5 * burst
-            parts = []
-            if new:
-                parts.append(f"first seen {pd.Timestamp(first).strftime('%Y-%m-%d')}")
-            if burst:
-                parts.append("bursting")
+                           f"episode{plural} {', '.join(ids)}")
+        parts = []
+        if new[per.index.get_loc(t)]:
+            parts.append(f"first seen {pd.Timestamp(p['first']).strftime('%Y-%m-%d')}")
+        if burst[per.index.get_loc(t)]:
+            parts.append("bursting")
+        if parts:
             why.append(", ".join(parts))
-        if count <= 3 or not why:
-            why.append(f"rare: {count} line{'s' if count != 1 else ''}" if count <= 3
-                       else f"{count:,} lines")
-        if p["at_boot"] and not _any_inside(eps_in):
-            score *= 0.5
+        if n <= 3 or not why:
+            why.append(f"rare: {n} line{'s' if n != 1 else ''}" if n <= 3 else f"{n:,} lines")
+        if boot_only[per.index.get_loc(t)]:
             why.append("at boot")
         row = rows.iloc[int(p["first_pos"])]
         results.append({
-            "template": mined.templates[t], "count": count,
-            "first": _iso(first), "last": _iso(last),
+            "template": mined.templates[t], "count": n,
+            "first": _iso(p["first"]), "last": _iso(p["last"]),
             "example": str(row["message"]),
             "source": None if pd.isna(row.get("source")) else str(row.get("source")),
             "line": None if pd.isna(row.get("line")) else int(row.get("line")),
-            "why": "; ".join(why), "score": round(float(score), 3),
+            "why": "; ".join(why), "score": float(sc),
         })
-    results.sort(key=lambda r: (-r["score"], r["count"], r["first"] or "", r["template"]))
-    return results[:limit]
-
-
-def _any_inside(eps_in) -> bool:
-    return eps_in is not None and eps_in["size"] > 0
+    return results
 
 
 def _boot_chatter(events: pd.DataFrame, index: pd.Index, ts_ns: np.ndarray) -> np.ndarray:
