@@ -82,7 +82,6 @@ def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseRe
     """Parse RFC 3164 syslog / journalctl short lines (see the module docstring)."""
     arr = C.to_arrow(lines)
     hdr = C.extract(arr, HEADER_RE)
-    matched = hdr["matched"].to_numpy()
     wall = C.build_wall(year=2000, month=hdr["mon"].tolist(), day=hdr["day"].tolist(),
                         time=hdr["time"].tolist())
     wall_kind = np.where(np.isnat(wall), "none", "noyear").astype(object)
