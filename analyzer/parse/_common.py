@@ -33,20 +33,16 @@ Public API (stable; other parsers import it):
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..model import PARSE_COLUMNS, LineWarning, ParseResult
+from ..model import PARSE_COLUMNS
 
-#: How many warnings (with excerpt) a parser keeps per unparsed reason.
-WARNINGS_PER_REASON = 5
-EXCERPT_CHARS = 120
 
 #: English month abbreviations as syslog, dmesg -T and serial captures print them.
 MONTHS = {m: i for i, m in enumerate(
@@ -298,68 +294,6 @@ def empty_events() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Counting what was not parsed
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """At most ``limit`` characters of a raw line, as text (ANSI stripped, ``…`` when cut)."""
-    text = strip_ansi(str(text)).rstrip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class Tally:
-    """Unparsed-line counter of one chunk, keeping a few warnings per reason.
-
-    >>> t = Tally(source="dmesg.log", first_line=1, lines=["", "junk"])
-    >>> t.add_mask("empty", np.array([True, False])); t.add("no_header", 1)
-    >>> t.unparsed, t.total
-    (Counter({'empty': 1, 'no_header': 1}), 2)
-    """
-
-    def __init__(self, *, source: str = "", first_line: int = 1,
-                 lines: Sequence[str] = (), per_reason: int = WARNINGS_PER_REASON) -> None:
-        self.source = source
-        self.first_line = first_line
-        self.lines = lines
-        self.per_reason = per_reason
-        self.unparsed: Counter = Counter()
-        self.warnings: list[LineWarning] = []
-
-    @property
-    def total(self) -> int:
-        return sum(self.unparsed.values())
-
-    def add(self, reason: str, pos: int) -> None:
-        """Count chunk position ``pos`` (0-based) as unparsed for ``reason``."""
-        self.add_positions(reason, [pos])
-
-    def add_mask(self, reason: str, mask: np.ndarray) -> None:
-        """Count every chunk position where ``mask`` is True."""
-        self.add_positions(reason, np.flatnonzero(np.asarray(mask, dtype=bool)))
-
-    def add_positions(self, reason: str, positions: Iterable[int]) -> None:
-        positions = np.asarray(list(positions) if not isinstance(positions, np.ndarray)
-                               else positions, dtype=np.int64)
-        if not len(positions):
-            return
-        have = self.unparsed[reason]
-        self.unparsed[reason] += int(len(positions))
-        room = max(0, self.per_reason - min(have, self.per_reason))
-        for p in positions[:room].tolist():
-            raw = self.lines[p] if p < len(self.lines) else ""
-            self.warnings.append(LineWarning(self.source, self.first_line + p, reason,
-                                             excerpt(raw)))
-
-
-def build_result(fmt: str, events: pd.DataFrame, *, n_lines: int, tally: Tally,
-                 leading_repeats: int = 0) -> ParseResult:
-    """The ParseResult; ``lines_parsed`` is every line the tally did not count as unparsed."""
-    return ParseResult(format=fmt, events=events, lines_parsed=n_lines - tally.total,
-                       unparsed=tally.unparsed, warnings=tally.warnings,
-                       leading_repeats=leading_repeats)
-
-
-# ---------------------------------------------------------------------------------------------
 # Syslog repeat lines
 
 
@@ -429,91 +363,6 @@ def rstrip_many(texts: Sequence[str] | pa.Array) -> list:
     return pc.utf8_rtrim_whitespace(arr).to_numpy(zero_copy_only=False).tolist()
 
 
-TIME_RE = r"^\s*(?P<h>\d{1,2}):(?P<m>\d\d):(?P<s>\d\d)(?:[.,](?P<f>\d{1,9}))?\s*$"
-
-
-def _ints(values, n: int) -> np.ndarray:
-    """Digit strings (or ints) as float64, NaN where not a number (vectorized with pyarrow)."""
-    if values is None or np.isscalar(values):
-        return np.full(n, np.nan if values is None else float(values))
-    arr = values if isinstance(values, pa.Array) else to_arrow(
-        [v if isinstance(v, str) else ("" if v is None or v != v else str(v)) for v in values]
-        if not (isinstance(values, np.ndarray) and values.dtype.kind in "iuf") else
-        [str(int(v)) if v == v else "" for v in values])
-    trimmed = pc.utf8_trim_whitespace(arr)
-    ok = pc.fill_null(pc.match_substring_regex(trimmed, r"^\d{1,9}$"), False)
-    vals = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), pa.float64())
-    return pc.fill_null(vals, np.nan).to_numpy(zero_copy_only=False).astype(np.float64)
-
-
-def build_wall(*, year, month, day, time) -> np.ndarray:
-    """Naive datetime64[ns] from string parts; NaT where they do not form a valid date.
-
-    ``year``: "2008" strings or one int (2000 for year-less formats); ``month``: "Aug" names or
-    numbers; ``day``: "5" or " 5"; ``time``: "10:00:01" with optional ".123456". Vectorized
-    numpy date arithmetic (Feb 30 or 25:00:00 give NaT, never an exception).
-    """
-    n = len(day)
-    if not n:
-        return np.zeros(0, dtype="datetime64[ns]")
-    present = np.array([isinstance(t, str) and t != "" for t in time], dtype=bool) \
-        if not isinstance(time, pa.Array) else \
-        pc.fill_null(pc.not_equal(time, ""), False).to_numpy(zero_copy_only=False)
-    if not present.all():  # rows without a time stay NaT; work only on the others
-        out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        if present.any():
-            def pick(v):
-                return v if np.isscalar(v) or v is None else np.asarray(v, dtype=object)[present]
-            out[present] = build_wall(year=pick(year), month=pick(month), day=pick(day),
-                                      time=pick(time))
-        return out
-    mon = to_arrow(month if isinstance(month, pa.Array) else [
-        m if isinstance(m, str) else ("" if m is None else str(m)) for m in month])
-    names = pa.array(list(MONTHS))
-    idx = pc.index_in(mon, value_set=names)
-    mon_num = pc.fill_null(pc.add(pc.cast(idx, pa.float64()), 1.0), np.nan).to_numpy(
-        zero_copy_only=False).astype(np.float64)
-    num = np.isnan(mon_num)
-    if num.any():
-        mon_num[num] = _ints(mon.filter(pa.array(num)), int(num.sum()))
-    yr = _ints(year, n)
-    dy = _ints(day, n)
-    times = to_arrow(time if isinstance(time, pa.Array) else [
-        t if isinstance(t, str) else "" for t in time])
-    t = pc.extract_regex(times, TIME_RE)
-    matched = t.is_valid().to_numpy(zero_copy_only=False).astype(bool)
-    hh = _ints(t.field("h"), n)
-    mm = _ints(t.field("m"), n)
-    ss = _ints(t.field("s"), n)
-    frac = pc.utf8_slice_codeunits(pc.utf8_rpad(t.field("f"), 9, "0"), 0, 9)
-    ns = _ints(frac, n)
-    ns[np.isnan(ns)] = 0.0
-    ok = (~np.isnan(yr) & ~np.isnan(mon_num) & ~np.isnan(dy) & matched
-          & (mon_num >= 1) & (mon_num <= 12) & (dy >= 1) & (yr >= 1678) & (yr <= 2261)
-          & (hh <= 23) & (mm <= 59) & (ss <= 60))
-    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if not ok.any():
-        return out
-    months = ((yr[ok] - 1970) * 12 + mon_num[ok] - 1).astype(np.int64)
-    start = months.astype("datetime64[M]").astype("datetime64[D]")
-    nxt = (months + 1).astype("datetime64[M]").astype("datetime64[D]")
-    days_in = (nxt - start).astype(np.int64)
-    d = dy[ok].astype(np.int64)
-    valid = d <= days_in
-    secs = (hh[ok] * 3600 + mm[ok] * 60 + ss[ok]).astype(np.int64)
-    val = (start.astype("datetime64[ns]") + (d - 1).astype("timedelta64[D]")
-           + secs.astype("timedelta64[s]") + ns[ok].astype(np.int64).astype("timedelta64[ns]"))
-    val[~valid] = np.datetime64("NaT")
-    out[ok] = val
-    return out
-
-
-def build_wall_iso(date, time) -> np.ndarray:
-    """``build_wall`` for ``YYYY-MM-DD`` date strings ("" -> NaT)."""
-    d = to_arrow(date if isinstance(date, pa.Array) else [
-        v if isinstance(v, str) else "" for v in date])
-    if not len(d):
-        return np.zeros(0, dtype="datetime64[ns]")
-    part = [pc.utf8_slice_codeunits(d, a, b).to_numpy(zero_copy_only=False)
-            for a, b in ((0, 4), (5, 7), (8, 10))]
-    return build_wall(year=part[0], month=part[1], day=part[2], time=time)
+# Re-exported: the parsers use them through this module (imported last: they use the above).
+from ._tally import EXCERPT_CHARS, WARNINGS_PER_REASON, Tally, build_result, excerpt  # noqa: E402,F401
+from ._wall import TIME_RE, build_wall, build_wall_iso  # noqa: E402,F401
