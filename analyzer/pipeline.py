@@ -19,6 +19,7 @@ from typing import Sequence
 import pandas as pd
 
 from . import __version__
+from .errors import InputError
 from .model import (
     PARSE_COLUMNS,
     REASON_LIMIT,
@@ -27,12 +28,10 @@ from .model import (
     Accounting,
     HostReport,
     Inventory,
-    LineWarning,
     Skipped,
     Source,
     SourceAccount,
 )
-from .errors import InputError
 from .options import Options
 
 MAX_FACT_BYTES = 4 * 1024 * 1024  # a config/state file larger than this is not a config file
@@ -51,8 +50,6 @@ class HostEvents:
     clock_notes: list[str] = field(default_factory=list)
     anchors: dict = field(default_factory=dict)
     patterns_version: str = ""
-    library: object = None
-    filtered_out: int = 0
 
 
 def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEvents:
@@ -95,8 +92,7 @@ def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEv
         return HostEvents(
             host=host, events=events.reset_index(drop=True), accounting=accounting,
             inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
-            anchors=getattr(clocked, "anchors", {}) or {}, patterns_version=library.version,
-            library=library, filtered_out=filtered,
+            anchors=clocked.anchors, patterns_version=library.version,
         )
     finally:
         inventory.close()
@@ -275,7 +271,3 @@ def _nothing_read_message(paths, inventory: Inventory, accounting: Accounting) -
     if accounting.sources:
         return f"no log lines in {given} (the files are empty)"
     return f"no log files found in {given}"
-
-
-def warnings_for_report(accounting: Accounting) -> list[LineWarning]:
-    return accounting.warnings
