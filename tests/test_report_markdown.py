@@ -70,3 +70,25 @@ def test_text_escapes_markdown_and_html():
     assert text("1. item", line_start=True) == "1\\. item"
     assert text("# x", line_start=True) == "\\# x"
     assert text("1.0") == "1.0"
+
+
+def test_paths_are_cited_relative_to_the_sources_common_base():
+    report = sample_report()
+    base = "sosreport-xen07.tar.xz!sosreport-xen07-20090309/"
+    for s in report.sources:
+        s["path"] = base + s["path"]
+    for ev in report.findings[0].evidence:
+        ev.source = base + ev.source
+    md = render_markdown(report)
+    assert f"Paths below are relative to `{base}`." in md
+    assert "| `var/log/xen/xend.log:2211` |" in md
+    assert md.count(base) == 1  # stated once, in the header
+
+
+def test_source_base():
+    from analyzer.report.markdown import source_base
+
+    assert source_base(["x/var/log/messages"]) == "x/var/log/"
+    assert source_base(["a!b/c", "a!b/d/e"]) == "a!b/"
+    assert source_base(["var/log/messages", "sos_commands/xen/xm_dmesg"]) == ""
+    assert source_base([]) == ""

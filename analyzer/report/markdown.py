@@ -11,21 +11,23 @@ from .escape import clip, code, text
 
 MAX_TIMELINE_ROWS = 60
 MAX_EVIDENCE_ROWS = 12
-COLLAPSIBLE = {"domu_start": ("DomU start", "DomU starts"), "domu_stop": ("DomU stop", "DomU stops"),
+COLLAPSIBLE = {"domu_start": ("DomU start", "DomU starts"),
+               "domu_stop": ("DomU stop", "DomU stops"),
                "balloon": ("Dom0 balloon move", "Dom0 balloon moves")}
 
 
 def render_markdown(report: HostReport, *, chart: str | None = None) -> str:
+    base = source_base([s["path"] for s in report.sources])
     out: list[str] = []
-    out += _header(report)
+    out += _header(report, base)
     out += _summary(report)
-    out += _findings(report)
-    out += _timeline(report, chart)
-    out += _episodes(report)
-    out += _facts(report)
+    out += _findings(report, base)
+    out += _timeline(report, chart, base)
+    out += _episodes(report, base)
+    out += _facts(report, base)
     out += _unexplained(report)
     out += _windows(report)
-    out += _data_quality(report)
+    out += _data_quality(report, base)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -54,7 +56,30 @@ def num(n) -> str:
     return f"{int(n):,}"
 
 
-def where(source: str | None, line: int | None, end_line: int | None = None) -> str:
+def source_base(paths: list[str]) -> str:
+    """The directory (or archive member directory) all sources share, ending in ``/`` or ``!``.
+
+    >>> source_base(["a.tar.xz!sos/var/log/messages", "a.tar.xz!sos/var/log/xen/xend.log"])
+    'a.tar.xz!sos/var/log/'
+    """
+    paths = [p for p in paths if p]
+    if not paths:
+        return ""
+    prefix = paths[0]
+    for p in paths[1:]:
+        while not p.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = max(prefix.rfind("/"), prefix.rfind("!"))
+    return prefix[: cut + 1] if cut >= 0 else ""
+
+
+def relative(path: str | None, base: str) -> str | None:
+    return path[len(base):] if path and base and path.startswith(base) else path
+
+
+def where(source: str | None, line: int | None, end_line: int | None = None, *,
+          base: str = "") -> str:
+    source = relative(source, base)
     if not source:
         return "—"
     loc = f"{source}:{line}" if line else source
@@ -73,9 +98,9 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 # sections
 
 
-def _header(r: HostReport) -> list[str]:
+def _header(r: HostReport, base: str) -> list[str]:
     files = [s["path"] for s in r.sources]
-    shown = ", ".join(code(p, limit=120) for p in files[:4])
+    shown = ", ".join(code(relative(p, base), limit=120) for p in files[:4])
     if len(files) > 4:
         shown += f" and {len(files) - 4} more"
     lines = r.accounting.get("lines_read", 0)
@@ -94,7 +119,8 @@ def _header(r: HostReport) -> list[str]:
     out.append(f"**Analysed** {len(files)} file{'s' if len(files) != 1 else ''} ({shown}), "
                f"{num(lines)} lines, {boots} boot{'s' if boots != 1 else ''}{span}{how}.  ")
     out.append(f"kernlog {text(r.kernlog_version)}, patterns {text(r.patterns_version)}"
-               + (f", generated {when(r.generated_at)} UTC." if r.generated_at else "."))
+               + (f", generated {when(r.generated_at)} UTC." if r.generated_at else ".")
+               + (f" Paths below are relative to {code(base, limit=200)}." if base else ""))
     out.append("")
     return out
 
@@ -109,7 +135,8 @@ def _summary(r: HostReport) -> list[str]:
     if not findings:
         problems = [e for e in r.episodes if SEVERITY_RANK.get(e.severity, 0) >= 2]
         tagged = (r.period or {}).get("tagged", 0)
-        msg = (f"No known problem pattern explains these logs: {num((r.period or {}).get('events', 0))} "
+        events = num((r.period or {}).get("events", 0))
+        msg = (f"No known problem pattern explains these logs: {events} "
                f"events, {num(tagged)} recognised by the pattern library")
         msg += f", {len(problems)} problem episode(s) without a root-cause rule." if problems else \
             ", no problem episodes."
@@ -126,12 +153,13 @@ def _summary(r: HostReport) -> list[str]:
     out += [" ".join(para), ""]
     if len(findings) > 1:
         out.append("Also found: " + "; ".join(
-            f"{prose(f.title)} (`{f.id}`, confidence {f.confidence:.2f})" for f in findings[1:]) + ".")
+            f"{prose(f.title)} (`{f.id}`, confidence {f.confidence:.2f})"
+            for f in findings[1:]) + ".")
         out.append("")
     return out
 
 
-def _findings(r: HostReport) -> list[str]:
+def _findings(r: HostReport, base: str) -> list[str]:
     findings = _ordered(r.findings)
     if not findings:
         return []
@@ -149,7 +177,7 @@ def _findings(r: HostReport) -> list[str]:
             if ev.note:
                 msg += " — " + prose(ev.note).replace("|", "\\|")
             at = when(ev.ts) if ev.ts else (f"boot {ev.boot}" if ev.boot is not None else "—")
-            rows.append([msg, where(ev.source, ev.line, ev.end_line), at])
+            rows.append([msg, where(ev.source, ev.line, ev.end_line, base=base), at])
         if rows:
             out += _table(["Evidence", "Where", "When (UTC)"], rows)
             if len(f.evidence) > MAX_EVIDENCE_ROWS:
@@ -224,7 +252,7 @@ def _merged(run: list[TimelineEntry]) -> TimelineEntry:
                          count=len(run))
 
 
-def _timeline(r: HostReport, chart: str | None) -> list[str]:
+def _timeline(r: HostReport, chart: str | None, base: str) -> list[str]:
     entries = collapse_timeline(sorted(r.timeline, key=lambda e: (e.start or "9999", e.kind)))
     if not entries and not chart:
         return []
@@ -237,7 +265,7 @@ def _timeline(r: HostReport, chart: str | None) -> list[str]:
         label = text(e.text, limit=200)
         if e.kind == "episode":
             label = f"**{label}**"
-        rows.append([t, label, where(e.source, e.line)])
+        rows.append([t, label, where(e.source, e.line, base=base)])
     if rows:
         out += _table(["UTC", "Event", "Source"], rows)
         if len(entries) > MAX_TIMELINE_ROWS:
@@ -248,7 +276,7 @@ def _timeline(r: HostReport, chart: str | None) -> list[str]:
     return out
 
 
-def _episodes(r: HostReport) -> list[str]:
+def _episodes(r: HostReport, base: str) -> list[str]:
     if not r.episodes:
         return []
     out = ["## Problem episodes", ""]
@@ -258,7 +286,7 @@ def _episodes(r: HostReport) -> list[str]:
         first = e.first
         rows.append([e.id, code(e.tag, table=True), span, num(e.events),
                      "≈" + num(e.estimated_occurrences),
-                     where(first.source, first.line) if first else "—"])
+                     where(first.source, first.line, base=base) if first else "—"])
     out += _table(["Episode", "Tag", "UTC", "Lines", "Occurrences", "First line"], rows)
     out.append("")
     return out
@@ -313,14 +341,14 @@ def _fact_value(key: str, facts: dict) -> str | None:
     return text(v) if not isinstance(v, (int, float)) else num(v)
 
 
-def _facts(r: HostReport) -> list[str]:
+def _facts(r: HostReport, base: str) -> list[str]:
     rows = []
     for key, label in _FACT_ROWS:
         value = _fact_value(key, r.facts)
         if value is None:
             continue
         prov = r.fact_sources.get(key) or {}
-        src = where(prov.get("source"), prov.get("line")) if prov else "—"
+        src = where(prov.get("source"), prov.get("line"), base=base) if prov else "—"
         rows.append([label, value, src])
     if not rows:
         return []
@@ -371,17 +399,20 @@ def _windows(r: HostReport) -> list[str]:
     return out
 
 
-def _data_quality(r: HostReport) -> list[str]:
+def _data_quality(r: HostReport, base: str) -> list[str]:
     a = r.accounting
     out = ["## Data quality", ""]
     reasons = a.get("unparsed_by_reason", {})
-    why = ", ".join(f"`{text(k)}` {num(v)}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
-    out.append(f"- {num(a.get('lines_read', 0))} lines read: {num(a.get('lines_parsed', 0))} parsed, "
+    why = ", ".join(f"`{text(k)}` {num(v)}"
+                    for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+    out.append(f"- {num(a.get('lines_read', 0))} lines read: "
+               f"{num(a.get('lines_parsed', 0))} parsed, "
                f"{num(a.get('lines_unparsed', 0))} unparsed" + (f" ({why})." if why else "."))
     if a.get("lines_truncated"):
         out.append(f"- {num(a['lines_truncated'])} over-long lines were cut (`--max-line-bytes`).")
     if a.get("bytes_replaced"):
-        out.append(f"- {num(a['bytes_replaced'])} undecodable or NUL bytes were replaced with U+FFFD.")
+        out.append(f"- {num(a['bytes_replaced'])} undecodable or NUL bytes were replaced with "
+                   "U+FFFD.")
     if a.get("suppressed_messages"):
         out.append(f"- {num(a['suppressed_messages'])} messages were suppressed by the kernel's "
                    "rate limit: occurrence counts above are estimates.")
@@ -394,11 +425,12 @@ def _data_quality(r: HostReport) -> list[str]:
     if skipped:
         out.append(f"- {len(skipped)} file(s) not read:")
         for s in skipped[:10]:
-            out.append(f"  - {code(s['path'], limit=140)}: {text(s['reason'], limit=160)}")
+            out.append(f"  - {code(relative(s['path'], base), limit=140)}: "
+                       f"{text(s['reason'], limit=160)}")
         if len(skipped) > 10:
             out.append(f"  - … and {len(skipped) - 10} more (JSON report).")
     out.append("")
-    rows = [[code(s["path"], table=True, limit=140), text(s.get("format") or "—"),
+    rows = [[code(relative(s["path"], base), table=True, limit=140), text(s.get("format") or "—"),
              num(s.get("lines", 0)), num(s.get("unparsed", 0))] for s in r.sources]
     if rows:
         out += _table(["Source", "Format", "Lines", "Unparsed"], rows)
@@ -408,7 +440,8 @@ def _data_quality(r: HostReport) -> list[str]:
         out.append("Examples of unparsed lines:")
         out.append("")
         for w in warns[:8]:
-            out.append(f"- {code(str(w['source']) + ':' + str(w['line']), limit=140)} "
+            at = f"{relative(w['source'], base)}:{w['line']}"
+            out.append(f"- {code(at, limit=140)} "
                        f"({text(w['reason'])}): {code(clip(w['excerpt'], 100))}")
         out.append("")
     return out
