@@ -32,6 +32,7 @@ class HostJob:
     name: str  # display name (directory or archive stem)
     paths: tuple[str, ...]
     file_stem: str  # safe, unique file name stem for its reports
+    central: bool = False  # a log file of several hosts (central syslog): split by host field
 
 
 @dataclass
@@ -59,6 +60,16 @@ def archive_stem(name: str) -> str | None:
     return None
 
 
+#: Files at a batch root that are documentation, not a central log of several hosts.
+DOCUMENT_SUFFIXES = (".md", ".rst", ".html", ".htm", ".pdf", ".json", ".yaml", ".yml", ".csv",
+                     ".png", ".jpg", ".py", ".sh")
+
+
+def _is_document(name: str) -> bool:
+    low = name.lower()
+    return low.endswith(DOCUMENT_SUFFIXES) or low.startswith(("readme", "license", "copying"))
+
+
 def safe_stem(name: str) -> str:
     """A host name made safe as a file name: no separators, dots-only or control characters."""
     stem = _UNSAFE.sub("_", name).strip("._-") or "host"  # no leading "-": not an option
@@ -84,47 +95,97 @@ def find_hosts(roots: Sequence[str]) -> list[HostJob]:
                 found.append((child.name, str(child)))
             elif child.is_file() and archive_stem(child.name):
                 found.append((archive_stem(child.name), str(child)))
+            elif child.is_file() and not _is_document(child.name):
+                found.append((child.name, str(child), True))  # a central log: lines name hosts
     jobs, used = [], set()
-    for name, p in found:
+    for name, p, *central in found:
         stem = base = safe_stem(name)
         n = 2
         while stem.lower() in used or stem.lower() == "fleet" or stem.lower() == "events":
             stem = f"{base}-{n}"
             n += 1
         used.add(stem.lower())
-        jobs.append(HostJob(name=name, paths=(p,), file_stem=stem))
+        jobs.append(HostJob(name=name, paths=(p,), file_stem=stem, central=bool(central)))
     return jobs
 
 
 def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir",
-             write: bool = True) -> dict:
-    """Analyse one host and write its reports; never raises (failures are data).
+             write: bool = True) -> list[dict]:
+    """Analyse one job's host (or, for a central log, each host it names); never raises.
 
-    With ``write=False`` the report is returned (``summary["_report"]``) instead of written:
-    ``--redact`` masks all hosts' reports in the parent with one shared mapping.
+    Returns one summary per host: failures are data. With ``write=False`` the report is
+    returned (``summary["_report"]``) instead of written: ``--redact`` masks all hosts' reports
+    in the parent with one shared mapping.
     """
-    from .pipeline import analyze_host
+    from .pipeline import read_host
 
-    summary = {"host": job.name, "file": job.file_stem, "status": "ok", "error": None,
+    try:
+        if job.central:
+            host_events = read_host(list(job.paths), options=options)
+            if host_events.events["origin_host"].isna().all():
+                return [dict(_failed(job, "no line names a host (not a central syslog file)"),
+                             status="skipped")]
+            parts = split_by_origin_host(host_events)
+            return [_report_one(part, job, f"{job.file_stem}-{stem}", part.host, options,
+                                output, write) for stem, part in parts]
+        opts = options if options.host or host_from == "logs" else _with_host(options, job.name)
+        host_events = read_host(list(job.paths), options=opts)
+        name = host_events.host if host_from == "logs" else job.name
+        return [_report_one(host_events, job, job.file_stem, name, opts, output, write)]
+    except KernlogError as e:
+        return [_failed(job, str(e))]
+    except Exception as e:  # one broken host never sinks the others
+        return [_failed(job, f"internal error: {type(e).__name__}: {e}")]
+
+
+def _failed(job: HostJob, error: str) -> dict:
+    return {"host": job.name, "file": job.file_stem, "_job": job.file_stem, "status": "failed",
+            "error": error, "findings": [], "episodes": 0}
+
+
+def _report_one(host_events, job: HostJob, stem: str, name: str, options: Options, output: str,
+                write: bool) -> dict:
+    from .pipeline import report_for
+
+    summary = {"host": name, "file": stem, "_job": job.file_stem, "status": "ok", "error": None,
                "findings": [], "episodes": 0}
     try:
-        opts = options if options.host or host_from == "logs" else _with_host(options, job.name)
-        report, host_events = analyze_host(list(job.paths), options=opts)
-        if host_from == "logs":
-            summary["host"] = report.host
+        report = report_for(host_events, options=options)
         if write:
-            write_host_report(report, Path(output), job.file_stem)
+            write_host_report(report, Path(output), stem)
         else:
             summary["_report"] = report
         summary.update(_summary_of(report))
         ev = host_events.events
-        tagged = ev[ev["tag"].notna()]
-        summary["_events"] = _events_for_fleet(tagged, summary["host"])
+        summary["_events"] = _events_for_fleet(ev[ev["tag"].notna()], name)
     except KernlogError as e:
         summary.update(status="failed", error=str(e))
-    except Exception as e:  # one broken host never sinks the others
+    except Exception as e:
         summary.update(status="failed", error=f"internal error: {type(e).__name__}: {e}")
     return summary
+
+
+def split_by_origin_host(host_events) -> list[tuple[str, object]]:
+    """A central log's events, one HostEvents per host its lines name (sorted, safe stems).
+
+    Lines without a host field (continuations are folded already) stay with the file's most
+    common host. The accounting (lines read and parsed) is the file's, shared by its hosts.
+    """
+    from dataclasses import replace
+
+    ev = host_events.events
+    origin = ev["origin_host"].where(ev["origin_host"].notna(), host_events.host)
+    parts, used = [], set()
+    for name in sorted(origin.unique(), key=str):
+        stem = base = safe_stem(str(name))
+        n = 2
+        while stem.lower() in used:
+            stem, n = f"{base}-{n}", n + 1
+        used.add(stem.lower())
+        sub = ev[(origin == name).to_numpy()].reset_index(drop=True)
+        sub = sub.assign(host=str(name))
+        parts.append((stem, replace(host_events, host=str(name), events=sub)))
+    return parts
 
 
 def write_host_report(report, output: Path, stem: str) -> None:
@@ -220,8 +281,8 @@ def run_batch(roots: Sequence[str], *, output: Path, options: Options, jobs: int
         summaries = _run_dask(host_jobs, options, output, host_from, scheduler, progress, write)
     else:
         summaries = _run_local(host_jobs, options, output, host_from, jobs, progress, write)
-    by_stem = {s["file"]: s for s in summaries}
-    summaries = [by_stem[j.file_stem] for j in host_jobs]
+    order = {j.file_stem: i for i, j in enumerate(host_jobs)}  # job order, then host order
+    summaries.sort(key=lambda s: (order[s["_job"]], s["file"]))
     if redact:
         summaries = _redact_all(summaries, output)
     from .fleet import write_fleet
@@ -237,7 +298,7 @@ def _run_local(host_jobs, options, output, host_from, jobs, progress, write) -> 
         results = []
         with _progress(progress, len(host_jobs)) as advance:
             for job in host_jobs:
-                results.append(host_job(job, options, str(output), host_from, write))
+                results.extend(host_job(job, options, str(output), host_from, write))
                 advance()
         return results
     import multiprocessing
@@ -252,11 +313,9 @@ def _run_local(host_jobs, options, output, host_from, jobs, progress, write) -> 
         for fut in as_completed(futures):
             job = futures[fut]
             try:
-                results.append(fut.result())
+                results.extend(fut.result())
             except Exception as e:  # the worker process itself died
-                results.append({"host": job.name, "file": job.file_stem, "status": "failed",
-                                "error": f"worker failed: {type(e).__name__}: {e}",
-                                "findings": [], "episodes": 0})
+                results.append(_failed(job, f"worker failed: {type(e).__name__}: {e}"))
             advance()
     return results
 
@@ -279,11 +338,9 @@ def _run_dask(host_jobs, options, output, host_from, scheduler, progress, write)
             for fut in as_completed(futures):
                 job = job_of[fut.key]
                 try:
-                    results.append(fut.result())
+                    results.extend(fut.result())
                 except Exception as e:
-                    results.append({"host": job.name, "file": job.file_stem, "status": "failed",
-                                    "error": f"worker failed: {type(e).__name__}: {e}",
-                                    "findings": [], "episodes": 0})
+                    results.append(_failed(job, f"worker failed: {type(e).__name__}: {e}"))
                 advance()
     finally:
         client.close()

@@ -22,6 +22,9 @@ SIMULTANEOUS_MINUTES = 10
 def write_fleet(summaries: list[dict], *, output: Path):
     from .batch import BatchResult
 
+    skipped = [{"path": s["host"], "reason": s.get("error")} for s in summaries
+               if s["status"] == "skipped"]
+    summaries = [s for s in summaries if s["status"] != "skipped"]
     findings: dict[str, list[str]] = defaultdict(list)
     for s in summaries:
         for fid in s.get("findings", []):
@@ -34,11 +37,11 @@ def write_fleet(summaries: list[dict], *, output: Path):
     simultaneous = simultaneous_episodes(summaries)
     outliers = outlier_hosts(summaries)
     fleet = {"hosts": result.hosts, "findings": result.findings,
-             "simultaneous_episodes": simultaneous, "outliers": outliers}
+             "simultaneous_episodes": simultaneous, "outliers": outliers, "skipped": skipped}
     (output / "fleet.json").write_text(json.dumps(fleet, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     (output / "fleet.md").write_text(render_fleet_markdown(summaries, result.findings,
-                                                           simultaneous, outliers),
+                                                           simultaneous, outliers, skipped),
                                      encoding="utf-8")
     _write_events(summaries, output / "events.parquet")
     return result
@@ -117,7 +120,7 @@ def _fmt(v) -> str:
     return code(v, table=True, limit=60)
 
 
-def render_fleet_markdown(summaries, findings, simultaneous, outliers) -> str:
+def render_fleet_markdown(summaries, findings, simultaneous, outliers, skipped=()) -> str:
     ok = [s for s in summaries if s["status"] == "ok"]
     failed = [s for s in summaries if s["status"] != "ok"]
     out = ["# kernlog fleet summary", "",
@@ -162,6 +165,10 @@ def render_fleet_markdown(summaries, findings, simultaneous, outliers) -> str:
     else:
         out.append("No host's problem rate stands out from the fleet.")
     out.append("")
+    if skipped:
+        out += ["## Not analysed", ""]
+        out += [f"- {code(k['path'])}: {text(k['reason'] or '')}" for k in skipped]
+        out.append("")
     if failed:
         out += ["## Failed hosts", "", "| Host | Error |", "|---|---|"]
         for s in failed:

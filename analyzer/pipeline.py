@@ -84,6 +84,7 @@ def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEv
                                host_tz=inventory.timezone, options=options)
         events = tag_events(clocked.events, library)
         host = _host_name(options, inventory, events)
+        events["origin_host"] = events["host"]  # the line's own host field (central logs)
         events["host"] = host
         events, filtered = _apply_range(events, options)
         clock_notes = list(clocked.notes)

@@ -108,3 +108,36 @@ def test_host_names_become_safe_unique_file_names(tmp_path):
     for s in stems:
         assert "/" not in s and s not in (".", "..") and not s.startswith(".")
         assert all(c.isprintable() for c in s)
+
+
+def test_a_central_syslog_file_is_split_by_its_host_field(tmp_path):
+    root = tmp_path / "central"
+    root.mkdir()
+    (root / "2009.log").write_text(
+        "Mar  6 14:02:44 xen07 kernel: xen_net: Memory squeeze in netback driver.\n"
+        "Mar  6 14:02:45 web01 kernel: e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex\n"
+        "Mar  6 14:02:49 xen07 kernel: printk: 1042 messages suppressed.\n"
+        "Mar  6 14:02:50 xen07 kernel: xen_net: Memory squeeze in netback driver.\n")
+    out = tmp_path / "out"
+    result = run_batch([str(root)], output=out, options=build_options(year=2009), jobs=1)
+    hosts = {h["host"]: h for h in result.hosts}
+    assert set(hosts) == {"web01", "xen07"}
+    assert hosts["xen07"]["episodes"] == 1 and hosts["web01"]["episodes"] == 0
+    assert (out / "2009.log-xen07.md").is_file() and (out / "2009.log-web01.json").is_file()
+    xen07 = json.loads((out / "2009.log-xen07.json").read_text())
+    assert xen07["host"] == "xen07"
+    assert xen07["episodes"][0]["estimated_occurrences"] == 2 + 1042
+
+
+def test_root_documents_are_ignored_and_hostless_files_are_reported_not_failed(tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(SAMPLES / "xen07-fixed", root / "xen07-fixed")
+    (root / "README.md").write_text("# these are my hosts\n")
+    (root / "notes.log").write_text("[    0.000000] Linux version 2.6.18-128.el5xen\n")
+    out = tmp_path / "out"
+    result = run_batch([str(root)], output=out, options=build_options(), jobs=1)
+    assert [h["host"] for h in result.hosts] == ["xen07-fixed"]
+    assert not result.failed
+    fleet = json.loads((out / "fleet.json").read_text())
+    assert fleet["skipped"] == [{"path": "notes.log",
+                                 "reason": "no line names a host (not a central syslog file)"}]
