@@ -15,7 +15,9 @@ many layers::
 Public API (stable; other parsers import it):
 
 - ``to_arrow(lines) -> pa.StringArray``
-- ``extract(lines, pattern, *, rstrip=()) -> pandas.DataFrame`` named groups + ``matched``
+- ``extract(lines, pattern, *, rstrip=(), skip=()) -> pandas.DataFrame`` named groups + ``matched``
+- ``extract_arrays(lines, pattern, *, rstrip=())`` (pyarrow groups, matched) and
+  ``groups_frame(groups, matched, *, skip=())``, the two halves of ``extract``
 - ``blank_mask(lines) -> np.ndarray[bool]``
 - ``fold_continuations(is_event, is_cont, messages, cont_texts) -> Folded``
 - ``make_events(*, line, message, ...) -> pandas.DataFrame`` (exactly PARSE_COLUMNS)
@@ -89,7 +91,7 @@ def to_arrow(lines: Sequence[str] | pa.Array) -> pa.Array:
 
 
 def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
-            rstrip: Sequence[str] = ()) -> pd.DataFrame:
+            rstrip: Sequence[str] = (), skip: Sequence[str] = ()) -> pd.DataFrame:
     """Named groups of ``pattern`` (RE2 syntax) for every line, in one pass over the chunk.
 
     >>> extract(["[  1.5] hi", "x"], r"^\\[\\s*(?P<up>[0-9.]+)\\] (?P<msg>.*)$")
@@ -98,11 +100,21 @@ def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
     A group that did not take part in a match is ``""`` (pyarrow semantics), never None.
     Groups named in ``rstrip`` lose trailing whitespace (vectorized): end a pattern with
     ``(?P<msg>.*)`` and pass ``rstrip=("msg",)``, about 3x faster in RE2 than ``(.*?)\\s*$``.
+    Groups named in ``skip`` are left out (no Python string per line for a group not used).
     """
+    groups, matched = extract_arrays(lines, pattern, rstrip=rstrip)
+    return groups_frame(groups, matched, skip=skip)
+
+
+def extract_arrays(lines: Sequence[str] | pa.Array, pattern: str, *,
+                   rstrip: Sequence[str] = ()) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """``extract`` without the DataFrame: each named group as a pyarrow string array (``""``
+    where it did not match) and the ``matched`` mask, for callers that stay in pyarrow."""
     arr = to_arrow(lines)
     res = pc.extract_regex(arr, pattern)
-    matched = res.is_valid().to_numpy(zero_copy_only=False)
-    out: dict[str, object] = {}
+    matched = res.is_valid().to_numpy(zero_copy_only=False).astype(bool) if len(arr) \
+        else np.zeros(0, dtype=bool)
+    groups: dict[str, pa.Array] = {}
     for i, f in enumerate(res.type):
         # the children of a non-matching row are "" already (only the struct is null)
         col = res.field(i) if len(res) else pa.array([], type=pa.string())
@@ -110,10 +122,18 @@ def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
             col = pc.fill_null(col, "")
         if f.name in rstrip:
             col = pc.utf8_rtrim_whitespace(col)
-        out[f.name] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=object)
-    df = pd.DataFrame({k: pd.Series(v, dtype=object, copy=False) for k, v in out.items()},
-                      index=pd.RangeIndex(len(arr)))
-    df["matched"] = matched.astype(bool) if len(arr) else np.zeros(0, dtype=bool)
+        groups[f.name] = col
+    return groups, matched
+
+
+def groups_frame(groups: dict[str, pa.Array], matched: np.ndarray, *,
+                 skip: Sequence[str] = ()) -> pd.DataFrame:
+    """The ``extract`` DataFrame of ``extract_arrays`` output: object columns + ``matched``."""
+    df = pd.DataFrame({k: pd.Series(np.asarray(v.to_numpy(zero_copy_only=False), dtype=object),
+                                    dtype=object, copy=False)
+                       for k, v in groups.items() if k not in skip},
+                      index=pd.RangeIndex(len(matched)))
+    df["matched"] = matched
     return df
 
 

@@ -81,9 +81,9 @@ def sniff(sample: list[str]) -> float:
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse RFC 3164 syslog / journalctl short lines (see the module docstring)."""
     arr = C.to_arrow(lines)
-    hdr = C.extract(arr, HEADER_RE)
-    wall = C.build_wall(year=2000, month=hdr["mon"].tolist(), day=hdr["day"].tolist(),
-                        time=hdr["time"].tolist())
+    groups, matched = C.extract_arrays(arr, HEADER_RE)
+    wall = C.build_wall(year=2000, month=groups["mon"], day=groups["day"], time=groups["time"])
+    hdr = C.groups_frame(groups, matched, skip=("mon", "day", "time", "pid"))
     wall_kind = np.where(np.isnat(wall), "none", "noyear").astype(object)
     return assemble(FORMAT, lines, hdr, arr=arr, wall=wall, wall_kind=wall_kind,
                     priority=pri_to_priority(hdr["pri"]), source=source, first_line=first_line)
@@ -113,7 +113,8 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
     arr = C.to_arrow(lines) if arr is None else arr
     tally = C.Tally(source=source, first_line=first_line, lines=lines)
     matched = hdr["matched"].to_numpy().astype(bool)
-    message = np.asarray(C.rstrip_many(hdr["message"].tolist()) if n else [], dtype=object)
+    message = np.asarray(C.rstrip_many(hdr["message"].to_numpy(dtype=object)) if n else [],
+                         dtype=object)
     program = hdr["program"].to_numpy(dtype=object) if "program" in hdr else np.full(n, None)
     up = np.full(n, np.nan) if uptime is None else np.asarray(uptime, dtype=np.float64).copy()
     if kernel_uptime and n:

@@ -32,6 +32,8 @@ TOP_WEIGHTS = (1.0, 0.5, 0.25)
 #: Above this many windows only windows with events are scored (a sparse, months-long log).
 MAX_DENSE_WINDOWS = 20_000
 TEMPLATE_PREFIX = "template: "
+#: The event columns the window ranking reads.
+_USED_COLUMNS = ("tag", "template", "message", "count", "host")
 #: Fleet outliers: robust z-score of log rate above this, or this many times the median.
 OUTLIER_Z = 3.5
 OUTLIER_RATIO = 10.0
@@ -58,17 +60,19 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
     timed = ts.notna().to_numpy()
     if not timed.any():
         return []
-    rows = events[timed]
-    labels = _labels(rows)
+    rows = events[[c for c in _USED_COLUMNS if c in events]][timed]
+    label_codes, label_names = pd.factorize(_labels(rows))
     weight = pd.to_numeric(rows["count"], errors="coerce").fillna(1).clip(lower=1).to_numpy() \
         if "count" in rows else np.ones(len(rows))
     hosts = rows["host"].astype(object).fillna("").to_numpy() if "host" in rows \
         else np.full(len(rows), "", dtype=object)
-    frame = pd.DataFrame({"host": hosts, "label": labels, "w": weight,
-                          "win": ts[timed].dt.floor(width).to_numpy()})
+    # naive UTC window starts (datetime64, not Timestamp objects); labels as integer codes
+    wins = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(width).to_numpy()
+    frame = pd.DataFrame({"host": hosts, "label": label_codes, "w": weight, "win": wins})
+    names = np.asarray(label_names, dtype=object)
     out = []
     for host, part in frame.groupby("host", sort=True):
-        out += _score_host(part, width, host=str(host) if "host" in rows else None)
+        out += _score_host(part, width, names, host=str(host) if "host" in rows else None)
     out.sort(key=lambda r: (-r["score"], r["start"]))
     return out[:limit]
 
@@ -88,8 +92,10 @@ def _labels(rows: pd.DataFrame) -> np.ndarray:
     return labels
 
 
-def _score_host(part: pd.DataFrame, width: pd.Timedelta, *, host: str | None) -> list[dict]:
-    """Score one host's windows from its sparse (window, label) counts.
+def _score_host(part: pd.DataFrame, width: pd.Timedelta, names: np.ndarray, *,
+                host: str | None) -> list[dict]:
+    """Score one host's windows from its sparse (window, label) counts (``part.label`` holds
+    codes into ``names``).
 
     Equivalent to centring and scaling a dense windows x labels matrix of log counts by each
     label's median and interquartile range (empty windows included), without building it: a
@@ -99,7 +105,7 @@ def _score_host(part: pd.DataFrame, width: pd.Timedelta, *, host: str | None) ->
     """
     cells = part.groupby(["win", "label"], sort=True)["w"].sum()
     wins = cells.index.get_level_values(0)
-    labels = cells.index.get_level_values(1).to_numpy(dtype=object)
+    labels = names[cells.index.get_level_values(1).to_numpy()]
     start, end = wins.min(), wins.max()
     n_windows = int((end - start) / width) + 1
     if n_windows > MAX_DENSE_WINDOWS:  # only windows with events are scored
@@ -121,16 +127,28 @@ def _score_host(part: pd.DataFrame, width: pd.Timedelta, *, host: str | None) ->
     scored = pd.DataFrame({"win": wins, "label": labels, "z": z, "n": counts})
     scored = scored[scored["z"] > 0].sort_values(["win", "z", "label"],
                                                  ascending=[True, False, True], kind="stable")
-    out = []
+    return _window_items(scored, width, host=host)
+
+
+def _window_items(scored: pd.DataFrame, width: pd.Timedelta, *, host: str | None) -> list[dict]:
+    """One dict per window of ``scored`` (sorted by window, then most unusual label first)."""
+    out: list[dict] = []
+    if not len(scored):
+        return out
     weights = np.asarray(TOP_WEIGHTS)
-    for win, group in scored.groupby("win", sort=False):
-        top = group.head(len(TOP_WEIGHTS))
-        score = float(top["z"].to_numpy() @ weights[: len(top)])
-        w_start = pd.Timestamp(win)
+    win = scored["win"].to_numpy()
+    z = scored["z"].to_numpy()
+    label = scored["label"].to_numpy(dtype=object)
+    n = scored["n"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, win[1:] != win[:-1]]).tolist() + [len(win)]
+    for first, stop in zip(bounds[:-1], bounds[1:]):
+        last = min(stop, first + len(TOP_WEIGHTS))
+        score = float(z[first:last] @ weights[: last - first])
+        w_start = pd.Timestamp(win[first])
         w_start = w_start.tz_localize("UTC") if w_start.tzinfo is None else w_start
         item = {"start": w_start.isoformat(), "end": (w_start + width).isoformat(),
                 "score": round(score, 3),
-                "top": [(str(lab), int(n)) for lab, n in zip(top["label"], top["n"])]}
+                "top": [(str(lab), int(c)) for lab, c in zip(label[first:last], n[first:last])]}
         if host is not None:
             item = {"host": host, **item}
         out.append(item)

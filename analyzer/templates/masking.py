@@ -13,6 +13,8 @@ words, such as a date or ``Linux version ...`` tail, is one wildcard).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,10 @@ from ..patterns import compile_re2, library_dirs
 WILDCARD = "<*>"
 MASKS_FILE = Path("masks") / "masks.yaml"
 MASK_KEYS = frozenset({"name", "description", "regex", "replace", "examples"})
+
+#: Masking threads at most, and the fewest distinct messages per thread (below, one pass).
+MAX_THREADS = 4
+MIN_SLICE = 20_000
 
 #: Two or more wildcards with only blanks (or nothing) between them are one variable.
 WILDCARD_RUN = r"<\*>(?:[ \t]*<\*>)+"
@@ -102,6 +108,19 @@ def _as_strings(messages: Sequence[str] | pd.Series) -> pd.Series:
 
 
 def _replace_all(array: pa.Array, masks: Sequence[Mask]) -> pa.Array:
+    """``masks`` applied in order, one RE2 pass each; a large array is cut into slices masked
+    in parallel threads (pyarrow releases the GIL; each string's result is the same)."""
+    workers = min(os.cpu_count() or 1, MAX_THREADS, len(array) // MIN_SLICE)
+    if workers < 2:
+        return _replace_seq(array, masks)
+    step = -(-len(array) // workers)
+    slices = [array.slice(start, step) for start in range(0, len(array), step)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(lambda part: _replace_seq(part, masks), slices))
+    return pa.concat_arrays(parts)
+
+
+def _replace_seq(array: pa.Array, masks: Sequence[Mask]) -> pa.Array:
     for mask in masks:
         array = pc.replace_substring_regex(array, pattern=mask.regex, replacement=mask.replace)
     return array
