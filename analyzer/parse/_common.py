@@ -239,6 +239,27 @@ class LineTexts:
         return self.lines[i].rstrip()
 
 
+def fold_headed(lines: Sequence[str], arr: pa.Array, is_event: np.ndarray, messages,
+                tally, *, header: np.ndarray | None = None) -> Folded:
+    """The usual shape of a format with a header on every line, counted into ``tally``.
+
+    Blank lines (outside events) are ``empty``, indented lines continue the event above, and
+    anything else without a header is ``no_header``. ``header`` marks lines that carry a header
+    without being an event (default: the events), so they are neither continued nor counted.
+    """
+    from ..model import REASON_EMPTY, REASON_NO_HEADER
+
+    header = is_event if header is None else header
+    blank = blank_mask(arr)
+    is_cont = starts_with_space(arr) & ~header
+    tally.add_mask(REASON_EMPTY, blank & ~header)
+    folded = fold_continuations(is_event, is_cont, messages, LineTexts(lines))
+    rest = ~header & ~blank
+    rest[folded.attached] = False
+    tally.add_mask(REASON_NO_HEADER, rest)
+    return folded
+
+
 # ---------------------------------------------------------------------------------------------
 # The events table
 

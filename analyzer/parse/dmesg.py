@@ -24,9 +24,8 @@ import re
 
 import numpy as np
 
-from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
-from ._common import (LineTexts, Tally, blank_mask, build_result, extract, fold_continuations,
-                      make_events, starts_with_space, strip_ansi_many, to_arrow, share_matching)
+from ..model import ParseResult
+from ._common import (Tally, build_result, extract, fold_headed, make_events, share_matching, strip_ansi_many, to_arrow)
 
 FORMAT = "dmesg"
 
@@ -54,16 +53,8 @@ def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseRe
     pri = hdr["pri"].to_numpy()
     up = hdr["up"].to_numpy()
     is_event = hdr["matched"].to_numpy() & ((pri != "") | (up != ""))
-    blank = blank_mask(arr)
-    is_cont = starts_with_space(arr) & ~is_event
     tally = Tally(source=source, first_line=first_line, lines=lines)
-    tally.add_mask(REASON_EMPTY, blank & ~is_event)
-
-    folded = fold_continuations(is_event, is_cont, hdr["msg"].to_numpy(),
-                                LineTexts(lines))
-    rest = ~is_event & ~blank
-    rest[folded.attached] = False
-    tally.add_mask(REASON_NO_HEADER, rest)
+    folded = fold_headed(lines, arr, is_event, hdr["msg"].to_numpy(), tally)
 
     rows = folded.rows
     events = make_events(

@@ -27,10 +27,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..model import REASON_EMPTY, REASON_NO_HEADER, ParseResult
-from ._common import (LineTexts, Tally, blank_mask, build_result, build_wall_iso, extract,
-                      fold_continuations, make_events, starts_with_space, strip_ansi_many,
-                      to_arrow)
+from ..model import REASON_EMPTY, ParseResult
+from ._common import (Tally, build_result, build_wall_iso, extract,
+                      fold_headed, make_events, strip_ansi_many, to_arrow)
 from .dmesg import priority_of, to_float
 
 FORMAT = "xen_console"
@@ -96,17 +95,11 @@ def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseRe
     arr = to_arrow(lines)
     cls = classify(arr)
     matched = cls["matched"].to_numpy()
-    blank = blank_mask(arr)
     bare = matched & (cls["message"].to_numpy() == "")  # "(XEN)" and nothing else
     is_event = matched & ~bare
-    is_cont = starts_with_space(arr) & ~matched
     tally = Tally(source=source, first_line=first_line, lines=lines)
-    tally.add_mask(REASON_EMPTY, (blank & ~matched) | bare)
-    folded = fold_continuations(is_event, is_cont, cls["message"].to_numpy(),
-                                LineTexts(lines))
-    rest = ~matched & ~blank
-    rest[folded.attached] = False
-    tally.add_mask(REASON_NO_HEADER, rest)
+    tally.add_mask(REASON_EMPTY, bare)
+    folded = fold_headed(lines, arr, is_event, cls["message"].to_numpy(), tally, header=matched)
     rows = folded.rows
     sel = cls.iloc[rows]
     wall = build_wall_iso(sel["date"].to_numpy(), sel["time"].to_numpy())
