@@ -141,3 +141,16 @@ def test_events_jsonl_contract_fields():
     assert squeeze[0]["ts"] == "2009-03-06T14:47:21+00:00"
     assert squeeze[0]["ts_quality"] == "year_inferred"
     assert all(r["tag"] for r in rows)
+
+
+def test_summary_claims_no_dom0_size_the_logs_do_not_show(tmp_path):
+    """Only a syslog file: the squeeze is found, but nothing says how big Dom0 booted."""
+    only = tmp_path / "messages"
+    shutil.copy(SEED / "var" / "log" / "messages.1", only)
+    report = analyze([str(only)], options=build_options(year=2009))
+    top = report.findings[0]
+    assert top.id == "xen-dom0-balloon-netback-squeeze"
+    assert top.confidence < 0.5
+    assert "not in these logs" in top.summary
+    assert "MiB of" not in top.summary and "dom0_mem" not in top.summary
+    assert any("Xen command line" in m for m in top.missing_evidence)
