@@ -152,6 +152,7 @@ def run_size(lines: int, results: Results, *, workdir: Path, seed: int, skip: se
                              str(workdir / f"grep-{lines}.txt"), {"LC_ALL": "C"}),
     }
     if shutil.which("lnav"):
+        (workdir / "lnav-home").mkdir(parents=True, exist_ok=True)  # else lnav writes to cwd
         commands["lnav load"] = (["lnav", "-n", "-c", ";SELECT count(*) FROM all_logs", log],
                                  str(workdir / f"lnav-{lines}.txt"),
                                  {"HOME": str((workdir / "lnav-home").resolve()),  # lnav
