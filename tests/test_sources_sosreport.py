@@ -256,3 +256,17 @@ def test_roots_and_classification():
     assert fact_kind("dom0/xl_info.txt") == "xm_info"
     assert fact_kind("boot/grub/menu.lst") == "grub"
     assert log_kind("logs.tar!var/log/syslog.3.gz") == "syslog"
+
+
+def test_rhel_sysconfig_clock_names_the_zone(tmp_path):
+    from analyzer.sources import discover
+    from analyzer.options import Options
+
+    root = tmp_path / "sosreport-web01"
+    (root / "etc" / "sysconfig").mkdir(parents=True)
+    (root / "var" / "log").mkdir(parents=True)
+    (root / "hostname").write_text("web01\n")
+    (root / "etc" / "sysconfig" / "clock").write_text('ZONE="America/New_York"\nUTC=false\n')
+    (root / "var" / "log" / "messages").write_text("Mar  6 14:02:44 web01 kernel: hi\n")
+    with discover([root], options=Options()) as inv:
+        assert inv.timezone == "America/New_York"

@@ -420,7 +420,7 @@ def _data_quality(r: HostReport, base: str) -> list[str]:
         out.append(f"- {num(a['repeat_folded'])} syslog repeats (`last message repeated`) were "
                    "folded into the counts of the lines they repeat.")
     for note in r.clock_notes:
-        out.append(f"- {prose(note)}")
+        out.append(f"- {prose(note.replace(base, '') if base else note)}")
     skipped = a.get("skipped", [])
     if skipped:
         out.append(f"- {len(skipped)} file(s) not read:")

@@ -40,6 +40,7 @@ HOSTNAME_PATHS = ("hostname", "sos_commands/general/hostname", "sos_commands/hos
 DATE_PATHS = ("date", "sos_commands/date/date", "sos_commands/general/date")
 TIMEZONE_PATHS = ("etc/timezone",)
 TIMEDATECTL_PATHS = ("sos_commands/systemd/timedatectl", "sos_commands/date/timedatectl")
+SYSCONFIG_CLOCK_PATHS = ("etc/sysconfig/clock",)  # RHEL 5/6: ZONE="America/New_York"
 LOCALTIME_PATHS = ("etc/localtime",)
 
 # --- logs inside a sos root --------------------------------------------------------------------
@@ -93,6 +94,10 @@ FACT_NAMES = (
 ZONEINFO_LINK = re.compile(r"zoneinfo/(?:posix/|right/)?(?P<zone>[A-Za-z][A-Za-z0-9_+\-]*"
                            r"(?:/[A-Za-z0-9_+\-]+)*)$")
 TIMEDATECTL_ZONE = re.compile(r"^\s*Time zone:\s*(?P<zone>[A-Za-z][A-Za-z0-9_+\-/]*)", re.M)
+SYSCONFIG_ZONE = re.compile(r'^\s*ZONE="?(?P<zone>[A-Za-z][A-Za-z0-9_+\-/]*)"?\s*$', re.M)
+#: Files that name the zone in a line of their own, tried in order after etc/timezone and
+#: the etc/localtime link.
+ZONE_FILES = ((TIMEDATECTL_PATHS, TIMEDATECTL_ZONE), (SYSCONFIG_CLOCK_PATHS, SYSCONFIG_ZONE))
 ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*$")
 #: TZif footers (the POSIX TZ string of a v2+ zone file) that mean UTC
 UTC_FOOTERS = (b"UTC0", b"GMT0", b"UCT0", b"<UTC>0", b"<GMT>0")
@@ -206,7 +211,8 @@ def meta_paths(root: str) -> list[str]:
     """Every path (relative to the tree) where :func:`read_meta` may look for the root ``root``."""
     lead = root + "/" if root else ""
     return [lead + path for paths in (HOSTNAME_PATHS, DATE_PATHS, TIMEZONE_PATHS,
-                                      TIMEDATECTL_PATHS, LOCALTIME_PATHS) for path in paths]
+                                      TIMEDATECTL_PATHS, SYSCONFIG_CLOCK_PATHS, LOCALTIME_PATHS)
+            for path in paths]
 
 
 def read_meta(root: str, by_rel: dict[str, Entry],
@@ -240,11 +246,11 @@ def read_meta(root: str, by_rel: dict[str, Entry],
         meta.timezone = zone.splitlines()[0].strip()
     if meta.timezone is None:
         meta.timezone = _localtime_zone(lead, by_rel, read, meta)
-    if meta.timezone is None:
-        for path in TIMEDATECTL_PATHS:
+    for paths, regex in ZONE_FILES:
+        for path in paths if meta.timezone is None else ():
             entry = by_rel.get(lead + path)
             data = read(entry) if entry is not None and entry.open_raw is not None else None
-            m = TIMEDATECTL_ZONE.search(data.decode("utf-8", "replace")) if data else None
+            m = regex.search(data.decode("utf-8", "replace")) if data else None
             if m:
                 meta.timezone = m["zone"]
                 break
