@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from analyzer.correlate import builtin_rules_dir, load_rule_file, load_rules
@@ -129,3 +131,26 @@ def test_python_tags_are_not_constructed(tmp_path):
 
 def test_an_empty_rule_file_holds_no_rules(tmp_path):
     assert load_rule_file(write_rules(tmp_path, "# nothing yet\n")) == []
+
+
+def test_severity_from_episodes_follows_the_worst_episode():
+    """kernel-oops-panic: a WARN trace is an error, a panic is critical."""
+    from analyzer.correlate import correlate, load_rules
+    from analyzer.episodes import find_episodes
+
+    def table(messages_tags):
+        rows = [{"host": "h", "source": "dmesg", "line": i, "end_line": i, "boot": 0,
+                 "ts": pd.Timestamp("2009-03-06 14:00", tz="UTC") + pd.Timedelta(minutes=i),
+                 "ts_quality": "exact", "uptime": float("nan"), "program": "kernel",
+                 "message": m, "tag": t, "category": "kernel", "severity": s, "count": 1,
+                 "fields": {}} for i, (m, t, s) in enumerate(messages_tags, 1)]
+        return pd.DataFrame(rows)
+
+    facts = SimpleNamespace(values={}, provenance={}, per_boot=[])
+    warn = table([("WARNING: at kernel/sched/fair.c:5129 sched_init+0x108/0x270()",
+                   "kernel.oops", "error")])
+    panic = table([("Kernel panic - not syncing: Fatal exception", "kernel.panic", "critical")])
+    for events, expected in ((warn, "error"), (panic, "critical")):
+        episodes, of = find_episodes(events)
+        found = {f.id: f for f in correlate(events, episodes, of, facts, load_rules()).findings}
+        assert found["kernel-oops-panic"].severity == expected

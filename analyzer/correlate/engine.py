@@ -22,11 +22,11 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..model import Episode, Evidence, Finding
+from ..model import SEVERITIES, SEVERITY_RANK, Episode, Evidence, Finding
 from .chance import permutation_test
 from .conditions import Cite, Evaluator, Outcome
 from .domains import NO_BOOT, iso
-from .rules import Rule
+from .rules import FROM_EPISODES, Rule
 from .scope import NAT, Scope, ns
 from .templates import fmt, render_first
 
@@ -88,7 +88,7 @@ def evaluate_rule(rule: Rule, scope: Scope, explained: dict, *,
     remediation = [render_first(r.text, values) for r in rule.remediation
                    if r.when is None or ev.evaluate(r.when, cands).state is not False]
     finding = Finding(
-        id=rule.id, title=render_first([rule.title], values), severity=rule.severity,
+        id=rule.id, title=render_first([rule.title], values), severity=_severity(rule, cands),
         confidence=round(min(1.0, max(0.0, confidence)), 2),
         episodes=sorted(covered, key=_episode_number), evidence=evidence,
         missing_evidence=list(dict.fromkeys(missing)), remediation=remediation,
@@ -282,3 +282,12 @@ def _span(delta) -> str:
 
 
 __all__ = ["evaluate_rule", "episode_values", "episode_evidence"]
+
+
+def _severity(rule, cands) -> str:
+    """The rule's severity, or with ``from_episodes`` the worst of its own episodes'."""
+    if rule.severity != FROM_EPISODES:
+        return rule.severity
+    ranks = [SEVERITY_RANK.get(getattr(ep, "severity", None), 0) for ep in cands["obj"]]
+    return SEVERITIES[max(ranks, default=SEVERITY_RANK["warning"])]
+

@@ -31,8 +31,8 @@ import yaml
 from ..errors import PatternError
 from ..model import SEVERITIES
 from .rules import (
-    DERIVED_TAGS, EVENT_KINDS, FACT_OPS, KINDS, REQUIRED_MODES, SOURCE_KINDS, AlignmentSpec,
-    Condition, Remedy, Rule, RuleSet,
+    DERIVED_TAGS, EVENT_KINDS, FACT_OPS, FROM_EPISODES, KINDS, REQUIRED_MODES, SOURCE_KINDS,
+    AlignmentSpec, Condition, Remedy, Rule, RuleSet,
 )
 
 _RULE_KEYS = {
@@ -137,8 +137,9 @@ def _rule(item: Any, file: str) -> Rule:
     for key in ("title", "severity", "episode_tag"):
         if key not in item:
             raise where.fail(f"missing required key {key!r}")
-    if item["severity"] not in SEVERITIES:
-        raise where.fail(f"severity {item['severity']!r} is not one of {list(SEVERITIES)}")
+    if item["severity"] not in (*SEVERITIES, FROM_EPISODES):
+        raise where.fail(f"severity {item['severity']!r} is not one of "
+                         f"{[*SEVERITIES, FROM_EPISODES]}")
     base = _number(item.get("base", 0.3), "base", where, lo=0.0, hi=1.0)
     conditions = item.get("conditions") or []
     if not isinstance(conditions, list):

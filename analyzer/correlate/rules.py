@@ -69,11 +69,16 @@ class Remedy:
     when: Condition | None = None
 
 
+#: A rule ``severity`` that is the worst severity of the finding's own episodes (a panic is
+#: critical, a WARN trace an error) instead of a fixed one.
+FROM_EPISODES = "from_episodes"
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     title: str
-    severity: str
+    severity: str  # one of analyzer.model.SEVERITIES, or FROM_EPISODES
     episode_tag: tuple[str, ...]
     base: float = 0.3
     conditions: tuple[Condition, ...] = ()
