@@ -18,8 +18,8 @@ running-DomU count), ``scope`` (what rules can see; episodes aligned with ``merg
 
 Rule vocabulary (the full reference, with examples, heads ``patterns/rules/xen_memory.yaml``):
 
-- a rule: ``id``, ``title``, ``severity`` (or ``from_episodes``: the worst of its episodes), ``episode_tag`` (the episodes it explains), ``base``
-  confidence, ``conditions``, ``summary``/``explanation`` (a template or a list of alternatives:
+- a rule: ``id``, ``title``, ``severity`` (or ``from_episodes``: the worst of its episodes),
+  ``episode_tag`` (the episodes it explains), ``base`` confidence, ``conditions``, ``summary``/``explanation`` (a template or a list of alternatives:
   the first whose placeholders are all known is used), ``remediation`` (templates, each
   optionally ``{text, if: condition}``: shown unless the condition is false),
   ``suppressed_by`` (rule ids whose findings already explain an episode), ``alignment``
