@@ -41,8 +41,11 @@ def render_chart(report: HostReport, path: Path) -> None:
         handles = []
         target = extended(s.get("dom0_target_mib") or [])
         if target:
+            moves = any(e.kind == "balloon" for e in report.timeline)
+            label = ("Dom0 memory target (MiB)" if moves else
+                     "Dom0 size at boot (MiB; no balloon moves logged)")
             h, = ax.step(times(target), [p[1] for p in target], where="post", color="#1f5fa8",
-                         label="Dom0 memory target (MiB)")
+                         label=label, linestyle="-" if moves else "--")
             handles.append(h)
             ax.set_ylabel("Dom0 MiB")
             ax.set_ylim(bottom=0)
@@ -71,14 +74,15 @@ def render_chart(report: HostReport, path: Path) -> None:
 
         handles += [Patch(color=palette[i % len(palette)], alpha=0.3, label=t)
                     for i, t in enumerate(tags)]
-        if handles:
-            ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+        if handles:  # below the plot, where it hides no data
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+                      ncol=min(len(handles), 4), fontsize=8, frameon=False)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
         fig.autofmt_xdate()
         ax.set_title(f"{report.host}: Dom0 memory, DomUs and problem episodes (UTC)", fontsize=10)
         fig.tight_layout()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, metadata={"Software": None})
+        fig.savefig(path, metadata={"Software": None}, bbox_inches="tight")
     finally:
         plt.close(fig)
