@@ -1,6 +1,8 @@
 """Many hosts: one job per host on a local process pool, or on a Dask distributed cluster.
 
-    >>> result = run_batch(["sample_logs"], output=Path("out"), options=build_options())
+    >>> from analyzer.options import build_options
+    >>> result = run_batch(["sample_logs"], output=Path("out"),
+    ...                    options=build_options())                # doctest: +SKIP
     >>> result.summary_line()                                    # doctest: +SKIP
     '5 hosts: 5 ok, 0 failed; findings: xen-dom0-balloon-netback-squeeze (1), ...'
 

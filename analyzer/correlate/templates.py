@@ -1,8 +1,13 @@
 """``{name}`` placeholders in rule text, filled from facts and computed values.
 
     >>> render("boot Xen with `dom0_mem={suggest_dom0_mib}M,max:{suggest_dom0_mib}M`",
-    ...        {"suggest_dom0_mib": 1024})
+    ...        {"suggest_dom0_mib": "1024"})
     ('boot Xen with `dom0_mem=1024M,max:1024M`', True)
+    >>> render("Dom0 booted with {dom0_boot_mib} MiB", {"dom0_boot_mib": 7934.0})
+    ('Dom0 booted with 7,934 MiB', True)
+
+Numbers read as a person reads them (thousands separators), so a value that goes into a
+configuration line (``dom0_mem=1024M``) is passed as a string.
 
 A plain regex replacement, never ``str.format``: values come from logs and must not be
 interpreted (``{ram_mib}`` inside a log-derived value stays literal, and ``{0.__class__}`` is

@@ -94,8 +94,8 @@ def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
             rstrip: Sequence[str] = (), skip: Sequence[str] = ()) -> pd.DataFrame:
     """Named groups of ``pattern`` (RE2 syntax) for every line, in one pass over the chunk.
 
-    >>> extract(["[  1.5] hi", "x"], r"^\\[\\s*(?P<up>[0-9.]+)\\] (?P<msg>.*)$")
-    ... # columns up, msg (str, "" where the group or the line did not match), matched (bool)
+    >>> extract(["[  1.5] hi", "x"], r"^\\[\\s*(?P<up>[0-9.]+)\\] (?P<msg>.*)$").to_dict("list")
+    {'up': ['1.5', ''], 'msg': ['hi', ''], 'matched': [True, False]}
 
     A group that did not take part in a match is ``""`` (pyarrow semantics), never None.
     Groups named in ``rstrip`` lose trailing whitespace (vectorized): end a pattern with

@@ -8,7 +8,7 @@ escaped in table cells, and line breaks and control characters are made visible.
     >>> code("xen_net: Memory squeeze in netback driver.")
     '`xen_net: Memory squeeze in netback driver.`'
     >>> code("a | b `x`", table=True)
-    '``a \\\\| b `x` ``'
+    '`` a \\\\| b `x` ``'
     >>> text("<img src=x onerror=alert(1)> *bold*")
     '&lt;img src=x onerror=alert(1)&gt; \\\\*bold\\\\*'
 """
