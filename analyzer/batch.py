@@ -123,7 +123,7 @@ def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir"
 
     try:
         if job.central:
-            host_events = read_host(list(job.paths), options=options)
+            host_events = read_host(list(job.paths), options=options, keep_untagged=False)
             if host_events.events["origin_host"].isna().all():
                 return [dict(_failed(job, "no line names a host (not a central syslog file)"),
                              status="skipped")]
@@ -131,7 +131,7 @@ def host_job(job: HostJob, options: Options, output: str, host_from: str = "dir"
             return [_report_one(part, job, f"{job.file_stem}-{stem}", part.host, options,
                                 output, write) for stem, part in parts]
         opts = options if options.host or host_from == "logs" else _with_host(options, job.name)
-        host_events = read_host(list(job.paths), options=opts)
+        host_events = read_host(list(job.paths), options=opts, keep_untagged=False)
         name = host_events.host if host_from == "logs" else job.name
         return [_report_one(host_events, job, job.file_stem, name, opts, output, write)]
     except KernlogError as e:

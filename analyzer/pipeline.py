@@ -50,14 +50,27 @@ class HostEvents:
     clock_notes: list[str] = field(default_factory=list)
     anchors: dict = field(default_factory=dict)
     patterns_version: str = ""
+    #: masked message per shape id (the events' ``shape`` column); None when the table was read
+    #: with ``keep_untagged=True`` and has no ``shape`` column (templates are then mined from
+    #: the messages)
+    shapes: list[str] | None = None
 
 
-def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEvents:
-    """Read, parse, clock and tag everything ``paths`` hold for one host."""
+def read_host(paths: Sequence[str], *, options: Options, library=None,
+              keep_untagged: bool = True) -> HostEvents:
+    """Read, parse, clock and tag everything ``paths`` hold for one host.
+
+    ``keep_untagged=True`` (``kernlog events``, ``templates``): the table as the contract
+    describes it, every row with its message. ``False`` (``analyze``, ``batch``): for the
+    report; each chunk's messages are masked as they are read into a host-wide table of shapes
+    (``HostEvents.shapes``, per row the ``shape`` column), so the report's template mining
+    follows the number of distinct shapes, not the length of the log.
+    """
     from .clock import assign_clock
     from .patterns import load_library
     from .sources import discover
     from .tag import tag_events
+    from .templates.shapes import ShapeTable
 
     if library is None:
         library = load_library(tuple(options.patterns))
@@ -66,9 +79,11 @@ def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEv
         accounting = Accounting(skipped=list(inventory.skipped))
         frames: list[pd.DataFrame] = []
         fact_texts: list[tuple[Source, str]] = []
+        shapes = None if keep_untagged else ShapeTable()
         for seq_base, source in enumerate(inventory.sources):
             if source.role == ROLE_LOG:
-                frame = _read_log(source, options=options, accounting=accounting)
+                frame = _read_log(source, options=options, accounting=accounting,
+                                  shapes=shapes)
                 if frame is not None and len(frame):
                     frame["seq"] = seq_base
                     frames.append(frame)
@@ -80,9 +95,12 @@ def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEv
         if lines_read == 0 and not fact_texts:
             raise InputError(_nothing_read_message(paths, inventory, accounting))
         events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
+        del frames  # each stage's input is dropped as soon as its output exists (peak memory)
         clocked = assign_clock(events, collected=inventory.collected,
                                host_tz=inventory.timezone, options=options)
+        del events
         events = tag_events(clocked.events, library)
+        clocked.events = None
         host = _host_name(options, inventory, events)
         events["origin_host"] = events["host"]  # the line's own host field (central logs)
         events["host"] = host
@@ -94,6 +112,7 @@ def read_host(paths: Sequence[str], *, options: Options, library=None) -> HostEv
             host=host, events=events.reset_index(drop=True), accounting=accounting,
             inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
             anchors=clocked.anchors, patterns_version=library.version,
+            shapes=None if shapes is None else shapes.shapes,
         )
     finally:
         inventory.close()
@@ -107,7 +126,7 @@ def analyze(paths: Sequence[str], *, options: Options, library=None, rules=None)
 def analyze_host(paths: Sequence[str], *, options: Options, library=None,
                  rules=None) -> tuple[HostReport, HostEvents]:
     """Like :func:`analyze`, also returning the host's event table (batch keeps its tagged rows)."""
-    host_events = read_host(paths, options=options, library=library)
+    host_events = read_host(paths, options=options, library=library, keep_untagged=False)
     return report_for(host_events, options=options, rules=rules), host_events
 
 
@@ -125,7 +144,8 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     if rules is None:
         rules = load_rules(tuple(options.patterns))
     correlation = correlate(events, episodes, episode_of, facts, rules)
-    events = events.assign(template=template_column(events))  # mined once, read twice
+    # mined once (from the shapes read, when there are), read twice
+    events = events.assign(template=template_column(events, shapes=host_events.shapes))
     unexplained = unexplained_messages(events, episodes, episode_of)
     windows = anomalous_windows(events)
     return build_report(
@@ -138,8 +158,10 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd.DataFrame | None:
-    """Parse one log source chunk by chunk; count every line."""
+def _read_log(source: Source, *, options: Options, accounting: Accounting,
+              shapes=None) -> pd.DataFrame | None:
+    """Parse one log source chunk by chunk; count every line; with a ``ShapeTable``, give
+    each row the ``shape`` of its message as the chunk is read."""
     from .parse import sniff
     from .sources import iter_line_chunks
 
@@ -172,6 +194,9 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
                 last = frames[-1]
                 last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
             if len(result.events):
+                _share_strings(result.events)
+                if shapes is not None:
+                    result.events["shape"] = shapes.add(result.events["message"])
                 frames.append(result.events)
     except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
         accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
@@ -184,6 +209,22 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd
     frame["rotation"] = source.rotation
     frame["kind"] = source.kind
     return frame
+
+
+def _share_strings(events: pd.DataFrame) -> None:
+    """Equal strings of a chunk's object columns become one object (in place).
+
+    Parsers give every row its own ``str`` for ``program``, ``host``, ``wall_kind`` ... (a
+    ``"kernel"`` costs ~60 bytes a row, more than the row's numbers); repeated messages too.
+    The values stay equal, only duplicates are dropped: a few hundred MB per million rows.
+    """
+    for name in events.columns:
+        column = events[name]
+        if column.dtype != object:
+            continue
+        seen: dict = {}
+        shared = [seen.setdefault(v, v) if type(v) is str else v for v in column.to_numpy()]
+        events[name] = pd.Series(shared, index=events.index, dtype=object)
 
 
 def _renumber_markers(events: pd.DataFrame, state: tuple[int, str | None]):

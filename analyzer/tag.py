@@ -215,7 +215,7 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary) -> pd.DataFrame:
     ``count``) in source/line order; other columns ride along untouched, and the index of the
     rows that remain is kept. The input is not modified.
     """
-    df = events.copy()
+    df = events.copy(deep=False)  # copy-on-write: writes below never reach ``events``
     n = len(df)
     messages = _arrow_strings(df["message"]) if n else pa.array([], pa.string())
     programs = (_arrow_strings(df["program"]) if "program" in df.columns and n

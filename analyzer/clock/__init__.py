@@ -60,7 +60,7 @@ def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | 
     the host's IANA zone from its sosreport. ``options.tz``/``options.year`` override both.
     Rows keep their order and index; nothing is dropped.
     """
-    out = events.copy()
+    out = events.copy(deep=False)  # copy-on-write: new columns never reach ``events``
     n = len(out)
     zone, zone_note = resolve_zone(tz_option=options.tz, host_tz=host_tz)
     notes: list[str] = []

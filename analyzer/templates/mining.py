@@ -248,17 +248,26 @@ def _affix(values: set[str], allowed: frozenset, *, reverse: bool) -> str:
     return "".join(reversed(out)) if reverse else "".join(out)
 
 
-def template_column(events: pd.DataFrame) -> pd.Series:
+def template_column(events: pd.DataFrame, *, shapes: Sequence[str] | None = None) -> pd.Series:
     """The mined template of every untagged event (None for tagged ones), mined once.
 
     The report's unexplained-messages section and the unusual-windows ranking both read this
-    column when the table has it, so a host's messages are masked and clustered once.
+    column when the table has it, so a host's messages are masked and clustered once. With
+    ``shapes`` (``shapes.ShapeTable.shapes``) and a ``shape`` column, the masking is already
+    done: the distinct shapes of the untagged rows are clustered, in the order their rows come,
+    exactly as ``mine_templates`` clusters the masked messages.
     """
     out = pd.Series(None, index=events.index, dtype=object)
     if not len(events) or "message" not in events:
         return out
     untagged = events["tag"].isna().to_numpy() if "tag" in events else np.ones(len(events), bool)
-    if untagged.any():
+    if untagged.any() and shapes is not None and "shape" in events:
+        codes, uniques = pd.factorize(events["shape"].to_numpy()[untagged])
+        words = [shapes[s].split() for s in uniques]
+        shape_template = _cluster_shapes(words, similarity=SIMILARITY, min_variants=MIN_VARIANTS,
+                                         min_kv_variants=MIN_KV_VARIANTS)
+        out[untagged] = shape_template[codes]
+    elif untagged.any():
         mined = mine_templates(events["message"].to_numpy(dtype=object)[untagged])
         out[untagged] = np.asarray(mined.templates, dtype=object)[mined.template_ids]
     return out

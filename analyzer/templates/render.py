@@ -37,6 +37,8 @@ NEW_AFTER = 0.5
 #: score counts half.
 BOOT_CHATTER = pd.Timedelta(minutes=5)
 MARKDOWN_LIMIT = 200
+#: The event columns ``unexplained_messages`` reads of the rows it ranks.
+_UNEXPLAINED_COLUMNS = ("template", "message", "count", "ts", "source", "line")
 
 
 def render_templates(events: pd.DataFrame, *, fmt: str, untagged_only: bool) -> str:
@@ -139,7 +141,9 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     """
     if not len(events) or "message" not in events:
         return []
-    rows = events[kernel_untagged(events)]
+    # only the columns read here: a boolean take of the whole table copies every column
+    rows = events.loc[kernel_untagged(events).to_numpy(),
+                      [c for c in _UNEXPLAINED_COLUMNS if c in events]]
     if not len(rows):
         return []
     mined = templates_of(rows)
@@ -227,7 +231,7 @@ def _boot_chatter(events: pd.DataFrame, index: pd.Index, ts_ns: np.ndarray) -> n
     """Per selected row: a boot message. Timed rows within BOOT_CHATTER of the first event
     of their boot; untimed rows with an uptime below it, or from the hypervisor console (an
     ``xl dmesg`` buffer is its boot log)."""
-    rows = events.loc[index]
+    rows = events.loc[index, [c for c in ("uptime", "format") if c in events]]
     untimed = np.isnat(ts_ns)
     chatter = np.zeros(len(index), dtype=bool)
     if "uptime" in rows:
