@@ -194,8 +194,9 @@ def match_messages(messages: Sequence[str], programs: Sequence[str | None],
                    library: PatternLibrary) -> tuple[list[str | None], list[dict | None]]:
     """Tag ids and fields for loose messages (no grouping); used by example tests and tools.
 
+    >>> from analyzer.patterns import load_library
     >>> match_messages(['printk: 3 messages suppressed.'], ['kernel'], load_library())
-    (['kernel.ratelimit.suppressed'], [{'count': 3}])
+    (['kernel.ratelimit.suppressed'], [{'count': 3, 'variant': 0}])
     """
     body, progs, _ = _normalize(pa.array(list(messages), type=pa.string()),
                                 pa.array(list(programs), type=pa.string()))

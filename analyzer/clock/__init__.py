@@ -1,11 +1,15 @@
 """Clock stage: a UTC time, its quality and a boot index for every event of one host.
 
-    Mar  6 14:02:44 dom0 kernel: [ 8811.204518] xen_net: Memory squeeze in netback driver.
-    -> ts 2009-03-06T14:02:44+00:00, ts_quality "year_inferred", boot 1, year_source "collected"
-
+    >>> from analyzer.parse import syslog
+    >>> line = ("Mar  6 14:02:44 dom0 kernel: [ 8811.204518] "
+    ...         "xen_net: Memory squeeze in netback driver.")
+    >>> events = syslog.parse([line]).events.assign(source="messages", format="syslog",
+    ...                                               family="messages", rotation=0, seq=0)
     >>> result = assign_clock(events, collected="Mon Mar  9 17:45:01 UTC 2009", host_tz=None,
     ...                       options=Options())
-    >>> result.events[["ts", "ts_quality", "boot", "year_source"]]
+    >>> row = result.events.iloc[0]
+    >>> str(row["ts"]), row["ts_quality"], int(row["boot"]), row["year_source"]
+    ('2009-03-06 14:02:44+00:00', 'year_inferred', 0, 'collected')
 
 How each time is known (``ts_quality``):
 
@@ -13,8 +17,8 @@ How each time is known (``ts_quality``):
   journal JSON, ``dmesg -T``); naive ones are read in ``--tz``, else the host zone, else UTC
   (``zone``).
 - ``year_inferred``: syslog-style ``Mar  6 14:02:44``; the year comes from ``--year``, the
-  sosreport collection date, a dated source of the host, or (said loudly) the current year,
-  walking back across New Year (``years``).
+  sosreport collection date or a dated source of the host, walking back across New Year
+  (``years``). With none of these the time stays ``unknown`` and a note asks for ``--year``.
 - ``boot_relative``: a dmesg uptime mapped to wall time through lines the dmesg shares with a
   dated log (``anchor``).
 - ``unknown``: nothing says when (``xl dmesg`` without console timestamps). Never invented.
@@ -33,7 +37,7 @@ import pandas as pd
 from ..model import TS_BOOT_RELATIVE, TS_EXACT, TS_UNKNOWN, TS_YEAR_INFERRED
 from ..options import Options
 from .boots import NAT, banner_texts, object_frame, place_boots, split_segments
-from .years import (SOURCE_ASSUMED, SOURCE_COLLECTED, SOURCE_DATED, SOURCE_OPTION, YearBase,
+from .years import (SOURCE_COLLECTED, SOURCE_DATED, SOURCE_OPTION, YearBase,
                     anchor_year, set_year, years_back)
 from .zone import localize_naive, parse_collected, resolve_zone
 
@@ -97,7 +101,6 @@ def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | 
             base.collected_local = coll_utc.tz_convert(zone).tz_localize(None)
             base.collected_text = collected.strip()
         base.dated_spans = _dated_spans(ts, utc | local, col["source"], zone)
-        base.now_local = pd.Timestamp.now(tz="UTC").tz_convert(zone).tz_localize(None)
         sel = order[noyear[order]]  # noyear rows, chronological within each stream
         full, src, year_notes = _infer_years(wall[sel], col["stream"][sel], col["label"][sel],
                                              base)
@@ -226,14 +229,14 @@ def _infer_years(wall2000: np.ndarray, stream: np.ndarray, label: np.ndarray,
     bounds = np.flatnonzero(np.r_[True, stream[1:] != stream[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         anchor, how, where = anchor_year(wall2000[lo:hi], back[lo:hi], base)
-        years[lo:hi] = anchor - back[lo:hi]
-        src[lo:hi] = how
         name = label[lo]
-        if how == SOURCE_ASSUMED:  # nothing dates these lines: their time stays unknown
+        if anchor is None:  # nothing dates these lines: their time stays unknown
             notes.append(f"{name} has no year and nothing dated to infer it from: its times "
                          "are left unknown (give --year YYYY to date them)")
             continue
-        elif how == SOURCE_OPTION:
+        years[lo:hi] = anchor - back[lo:hi]
+        src[lo:hi] = how
+        if how == SOURCE_OPTION:
             notes.append(f"years of {name} from {where}")
         elif how == SOURCE_COLLECTED:
             notes.append(f"years of {name} inferred from {where} ({anchor})")
@@ -244,7 +247,5 @@ def _infer_years(wall2000: np.ndarray, stream: np.ndarray, label: np.ndarray,
             notes.append(f"{name} crosses New Year {rollovers} time(s); lines before it are "
                          f"dated {anchor - 1}" + (" and earlier" if rollovers > 1 else ""))
     full = set_year(wall2000, years)
-    assumed = src == SOURCE_ASSUMED
-    full[assumed] = NAT
-    src[assumed] = None
+    full[src == None] = NAT  # noqa: E711 (element-wise: rows no anchor dates)
     return full, src, notes

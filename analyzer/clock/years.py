@@ -32,7 +32,6 @@ _MAR1_2000 = np.datetime64("2000-03-01", "ns").astype(np.int64)
 SOURCE_OPTION = "option"
 SOURCE_COLLECTED = "collected"
 SOURCE_DATED = "source:"  # + the dated source's path
-SOURCE_ASSUMED = "assumed_current_year"
 
 
 @dataclass
@@ -43,7 +42,6 @@ class YearBase:
     collected_local: pd.Timestamp | None = None  # naive, in the zone of the log's times
     collected_text: str | None = None
     dated_spans: list[tuple[str, int, int]] | None = None  # (source, min ns, max ns) naive local
-    now_local: pd.Timestamp | None = None
 
 
 def set_year(wall2000: np.ndarray, year: np.ndarray) -> np.ndarray:
@@ -83,8 +81,10 @@ def years_back(wall2000: np.ndarray, group: np.ndarray) -> np.ndarray:
     return back.astype(np.int64)
 
 
-def anchor_year(wall2000: np.ndarray, back: np.ndarray, base: YearBase) -> tuple[int, str, str]:
-    """The newest stretch's year for one family: ``(year, year_source, note)``.
+def anchor_year(wall2000: np.ndarray, back: np.ndarray,
+                base: YearBase) -> tuple[int | None, str | None, str]:
+    """The newest stretch's year for one family: ``(year, year_source, note)``; year and
+    source are None when nothing dates the family.
 
     ``wall2000``/``back``: the family's rows (int64 ns, years_back values).
     """
@@ -104,11 +104,7 @@ def anchor_year(wall2000: np.ndarray, back: np.ndarray, base: YearBase) -> tuple
         if best is not None:
             year, source = best
             return year, SOURCE_DATED + source, source
-    now = base.now_local if base.now_local is not None else pd.Timestamp.now()
-    year = now.year
-    if len(newest) and newest.max() > _to_2000(now) + FUTURE_SLACK_NS:
-        year -= 1
-    return year, SOURCE_ASSUMED, "nothing dated: the current year is ASSUMED (use --year)"
+    return None, None, "nothing dated"  # never invented: the times stay unknown
 
 
 def _to_2000(stamp: pd.Timestamp) -> int:
