@@ -24,6 +24,8 @@ from typing import IO, Callable
 
 import zstandard
 
+from ._rawio import PositionedReader
+
 #: (magic prefix, compression name); checked in order against the first bytes of a stream.
 MAGIC = (
     (b"\x1f\x8b\x08", "gz"),
@@ -121,7 +123,7 @@ class _Owned(io.RawIOBase):
                 super().close()
 
 
-class _RewindingZstd(io.RawIOBase):
+class _RewindingZstd(PositionedReader):
     """A seekable zstd reader: seeking backwards starts decompressing again from the start
     (as gzip does), so tarfile can read a ``.tar.zst`` in place."""
 
@@ -129,7 +131,6 @@ class _RewindingZstd(io.RawIOBase):
         super().__init__()
         self._open_raw = open_raw
         self._reader = None
-        self._pos = 0
         self._restart()
 
     def _restart(self) -> None:
@@ -140,20 +141,8 @@ class _RewindingZstd(io.RawIOBase):
             raw, read_across_frames=True, closefd=True)
         self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self._reader.read(len(buffer))
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._pos
+    def _read(self, n: int) -> bytes:
+        return self._reader.read(n)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_CUR:

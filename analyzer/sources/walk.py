@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import IO, Callable
 
+from ._rawio import PositionedReader
 from .compress import describe_error
 
 # Entry types
@@ -123,29 +124,16 @@ def _link_entry(rel: str, display: str, path: str, root_real: str) -> Entry:
     return entry
 
 
-class _SpoolView(io.RawIOBase):
+class _SpoolView(PositionedReader):
     """An independent read position over a shared spool file (closing it leaves the spool)."""
 
     def __init__(self, spool: IO[bytes]) -> None:
         super().__init__()
         self._spool = spool
-        self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def _read(self, n: int) -> bytes:
         self._spool.seek(self._pos)
-        data = self._spool.read(len(buffer))
-        buffer[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._pos
+        return self._spool.read(n)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         if whence == io.SEEK_CUR:
