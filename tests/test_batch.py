@@ -77,7 +77,7 @@ def test_local_pool_reports_every_host_and_isolates_broken_ones(fleet, tmp_path)
 
 
 def test_dask_local_cluster_gives_the_same_fleet(fleet, tmp_path):
-    distributed = pytest.importorskip("distributed")  # installed by the test extra
+    import distributed  # the test extra installs it: a missing Dask must fail, not skip
     local = tmp_path / "local"
     run_batch([str(fleet)], output=local, options=build_options(), jobs=1)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
