@@ -88,13 +88,22 @@ def mine_templates(messages: Sequence[str] | pd.Series, *, similarity: float = S
         return MinedTemplates(np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.int64),
                               masked)
     codes, shapes = pd.factorize(masked, use_na_sentinel=False)
-    words = [str(s).split() for s in shapes]
-    shape_template = _cluster_shapes(words, similarity=similarity, min_variants=min_variants,
-                                     min_kv_variants=min_kv_variants)
-    line_template = shape_template[codes]
+    line_template = _row_templates(codes, shapes, similarity=similarity,
+                                   min_variants=min_variants, min_kv_variants=min_kv_variants)
     ids, templates = pd.factorize(pd.Series(line_template, dtype=object), use_na_sentinel=False)
     counts = np.bincount(ids, minlength=len(templates))
     return MinedTemplates(ids.astype(np.int64), [str(t) for t in templates], counts, masked)
+
+
+def _row_templates(codes: np.ndarray, shapes: Sequence[str], *, similarity: float = SIMILARITY,
+                   min_variants: int = MIN_VARIANTS,
+                   min_kv_variants: int = MIN_KV_VARIANTS) -> np.ndarray:
+    """The template of each row, given its code into ``shapes`` (distinct masked messages, in
+    first-appearance order): the shapes are clustered once, then mapped back to the rows."""
+    words = [str(s).split() for s in shapes]
+    shape_template = _cluster_shapes(words, similarity=similarity, min_variants=min_variants,
+                                     min_kv_variants=min_kv_variants)
+    return shape_template[codes]
 
 
 def _cluster_shapes(words: list[list[str]], *, similarity: float, min_variants: int,
@@ -263,10 +272,7 @@ def template_column(events: pd.DataFrame, *, shapes: Sequence[str] | None = None
     untagged = events["tag"].isna().to_numpy() if "tag" in events else np.ones(len(events), bool)
     if untagged.any() and shapes is not None and "shape" in events:
         codes, uniques = pd.factorize(events["shape"].to_numpy()[untagged])
-        words = [shapes[s].split() for s in uniques]
-        shape_template = _cluster_shapes(words, similarity=SIMILARITY, min_variants=MIN_VARIANTS,
-                                         min_kv_variants=MIN_KV_VARIANTS)
-        out[untagged] = shape_template[codes]
+        out[untagged] = _row_templates(codes, [shapes[s] for s in uniques])
     elif untagged.any():
         mined = mine_templates(events["message"].to_numpy(dtype=object)[untagged])
         out[untagged] = np.asarray(mined.templates, dtype=object)[mined.template_ids]
