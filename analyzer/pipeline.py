@@ -170,13 +170,12 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting,
     parser = None
     frames = []
     markers = (0, None)  # journal "-- Boot --" markers seen so far in this source, last id
+    warned = 0  # warnings (unparsed-line excerpts) kept for this source
     try:
         for chunk in iter_line_chunks(source, options=options):
             account.lines_read += len(chunk.lines)
             account.lines_truncated += chunk.lines_truncated
             account.bytes_replaced += chunk.bytes_replaced
-            for w in getattr(chunk, "warnings", ()) or ():
-                accounting.warnings.append(w)
             if chunk.stopped:  # read ended early: lines before it are kept, the rest counted here
                 accounting.skipped.append(Skipped(source.path, chunk.stopped))
             if not chunk.lines:
@@ -187,8 +186,9 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting,
             result = parser.parse(chunk.lines, source=source.path, first_line=chunk.first_line)
             account.lines_parsed += result.lines_parsed
             account.unparsed.update(result.unparsed)
-            room = MAX_WARNINGS_PER_SOURCE - sum(w.source == source.path for w in accounting.warnings)
-            accounting.warnings.extend(result.warnings[: max(room, 0)])
+            kept = result.warnings[: MAX_WARNINGS_PER_SOURCE - warned]
+            accounting.warnings.extend(kept)
+            warned += len(kept)
             markers = _renumber_markers(result.events, markers)
             if result.leading_repeats and frames and len(frames[-1]):
                 last = frames[-1]
