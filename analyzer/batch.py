@@ -219,10 +219,9 @@ def _redact_all(summaries: list[dict], output: Path) -> list[dict]:
     from .redact import Redactor, redact_report
 
     redactor = Redactor(hosts=[s["host"] for s in summaries])
-    for s in summaries:
-        report = s.pop("_report", None)
-        if report is not None:
-            redactor.add_host(report.host)
+    for s in summaries:  # every host name is known before the first report is masked
+        if s.get("_report") is not None:
+            redactor.add_host(s["_report"].host)
     out, used = [], set()
     for s in summaries:
         report = s.pop("_report", None)

@@ -206,6 +206,8 @@ def test_cli_redact_flag(tmp_path):
     result = CliRunner().invoke(app, ["batch", str(ROOT / "sample_logs"), "-o", str(out),
                                       "--jobs", "1", "--redact"])
     assert result.exit_code == 0, result.stderr
+    reports = sorted(p.name for p in out.glob("host-*.json"))
+    assert len(reports) == 5, sorted(p.name for p in out.iterdir())  # one per sample host
     for p in out.iterdir():
         if p.suffix in (".md", ".json"):
             assert "xen07" not in p.read_text(encoding="utf-8"), p
