@@ -121,30 +121,23 @@ def common_options(fn):
     ``--max-file-bytes``, ``--max-files`` and ``--traceback`` instead, converted here once.
     Errors inside the command become one line and an exit code (see :func:`guarded`).
     """
-    guarded_fn = guarded(fn)
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn, include_extras=True)  # resolve postponed annotations
     own = [p.replace(annotation=hints.get(p.name, p.annotation))
            for p in sig.parameters.values() if p.name != "options"]
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        common = {name: kwargs.pop(name) for name in _COMMON_NAMES}
-        traceback = common.pop("traceback")
-        try:
-            kwargs["options"] = opts.build_options(
-                host=common["host"], patterns=tuple(common["patterns"] or ()),
-                year=common["year"], tz=common["tz"], since=common["since"],
-                until=common["until"], episode_gap_minutes=common["episode_gap"],
-                max_line_bytes=common["max_line_bytes"], max_file_bytes=common["max_file_bytes"],
-                max_files=common["max_files"])
-        except KernlogError as e:
-            if traceback:
-                raise
-            typer.echo(f"kernlog: error: {e}", err=True)
-            raise typer.Exit(ExitStatus.USAGE_OR_INPUT) from None
-        return guarded_fn(*args, traceback=traceback, **kwargs)
+    def run(*args, **kwargs):  # under ``guarded``: a bad option value is one line, exit 2
+        common = {name: kwargs.pop(name) for name in _COMMON_NAMES if name != "traceback"}
+        kwargs["options"] = opts.build_options(
+            host=common["host"], patterns=tuple(common["patterns"] or ()),
+            year=common["year"], tz=common["tz"], since=common["since"],
+            until=common["until"], episode_gap_minutes=common["episode_gap"],
+            max_line_bytes=common["max_line_bytes"], max_file_bytes=common["max_file_bytes"],
+            max_files=common["max_files"])
+        return fn(*args, **kwargs)
 
+    wrapper = guarded(run)  # takes ``traceback`` itself
     wrapper.__signature__ = sig.replace(parameters=own + _COMMON_PARAMS)
     wrapper.__annotations__ = {p.name: p.annotation for p in own + _COMMON_PARAMS}
     return wrapper
