@@ -177,8 +177,11 @@ def split_by_origin_host(host_events) -> list[tuple[str, object]]:
 
     ev = host_events.events
     origin = ev["origin_host"].where(ev["origin_host"].notna(), host_events.host)
+    rest = host_events.rest
+    rest_origin = rest.origin_hosts(host_events.host) if rest is not None else None
+    names = set(origin.unique()) | (set(rest_origin) if rest_origin is not None else set())
     parts, used = [], set()
-    for name in sorted(origin.unique(), key=str):
+    for name in sorted(names, key=str):
         stem = base = safe_stem(str(name))
         n = 2
         while stem.lower() in used:
@@ -186,7 +189,8 @@ def split_by_origin_host(host_events) -> list[tuple[str, object]]:
         used.add(stem.lower())
         sub = ev[(origin == name).to_numpy()].reset_index(drop=True)
         sub = sub.assign(host=str(name))
-        parts.append((stem, replace(host_events, host=str(name), events=sub)))
+        sub_rest = rest.subset(rest_origin == name) if rest is not None else None
+        parts.append((stem, replace(host_events, host=str(name), events=sub, rest=sub_rest)))
     return parts
 
 

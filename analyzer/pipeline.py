@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -36,6 +37,10 @@ from .options import Options
 
 MAX_FACT_BYTES = 4 * 1024 * 1024  # a config/state file larger than this is not a config file
 MAX_WARNINGS_PER_SOURCE = 20
+NAT_NS = np.iinfo(np.int64).min
+#: Lines per chunk of the streaming read: its working memory (a chunk's pandas frames, Arrow
+#: arrays and Python strings, ~2 KB a line) is paid once per chunk, not per log.
+STREAM_CHUNK_LINES = 25_000
 
 
 @dataclass
@@ -54,6 +59,10 @@ class HostEvents:
     #: with ``keep_untagged=True`` and has no ``shape`` column (templates are then mined from
     #: the messages)
     shapes: list[str] | None = None
+    #: untagged rows kept as numbers only (``keep_untagged=False``; see ``analyzer.compact``)
+    rest: object = None
+    #: source path and format per ``seq`` (what ``rest`` rows refer to)
+    source_table: dict = field(default_factory=dict)
 
 
 def read_host(paths: Sequence[str], *, options: Options, library=None,
@@ -75,6 +84,11 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
     if library is None:
         library = load_library(tuple(options.patterns))
     inventory = discover(list(paths), options=options)
+    if not keep_untagged:
+        try:
+            return _read_host_streaming(paths, inventory, options=options, library=library)
+        finally:
+            inventory.close()
     try:
         accounting = Accounting(skipped=list(inventory.skipped))
         frames: list[pd.DataFrame] = []
@@ -118,6 +132,234 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
         inventory.close()
 
 
+def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
+                         library) -> HostEvents:
+    """``read_host(keep_untagged=False)``: tag chunk by chunk, keep the rows a report needs
+    and the rest as numbers (``analyzer.compact``); clock both."""
+    from .clock import assign_clock
+    from .clock.zone import resolve_zone
+    from .compact import Splitter, anchor_keys, apply_clock, phantoms, promote
+    from .templates.shapes import ShapeTable
+
+    accounting = Accounting(skipped=list(inventory.skipped))
+    frames: list[pd.DataFrame] = []
+    fact_texts: list[tuple[Source, str]] = []
+    shapes = ShapeTable()
+    zone, _ = resolve_zone(tz_option=options.tz, host_tz=inventory.timezone)
+    splitter = Splitter(zone)
+    source_table: dict[int, tuple[str, str | None]] = {}
+    for seq, source in enumerate(inventory.sources):
+        if source.role == ROLE_LOG:
+            frame = _read_log_streaming(source, seq, options=options, accounting=accounting,
+                                        shapes=shapes, splitter=splitter, library=library)
+            source_table[seq] = (source.path, accounting.sources[-1].format)
+            if frame is not None and len(frame):
+                frames.append(frame)
+        elif source.role == ROLE_FACT:
+            text = _read_fact(source, accounting)
+            if text is not None:
+                fact_texts.append((source, text))
+    lines_read = sum(a.lines_read for a in accounting.sources)
+    if lines_read == 0 and not fact_texts:
+        raise InputError(_nothing_read_message(paths, inventory, accounting))
+    events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
+    del frames
+    for name in ("tag", "category", "severity", "fields"):
+        if name not in events:
+            events[name] = pd.Series([None] * len(events), dtype=object)
+    if "_absorbed" not in events:
+        events["_absorbed"] = False
+    rest = splitter.rest.finish()
+
+    def clock(events):
+        return assign_clock(events, collected=inventory.collected, host_tz=inventory.timezone,
+                            options=options, phantoms=phantoms(events, rest) if len(rest) else None)
+
+    clocked = clock(events)
+    if len(rest):
+        # promote dropped lines uptime anchoring would compare, and every dropped line of a
+        # log whose year is unknown (its lines are then undated, so all of them may anchor)
+        keys = anchor_keys(events, clocked)
+        mask = np.isin(rest["mhash"], keys) if len(keys) else np.zeros(len(rest), dtype=bool)
+        unknown = clocked.events["year_source"].isna() & clocked.events["wall_kind"].eq(
+            "noyear") & clocked.events["ts"].isna()
+        if unknown.any():
+            mask |= np.isin(rest["seq"], clocked.events["seq"][unknown].unique())
+        if mask.any():
+            events = promote(events, rest, mask, source_table)
+            clocked = clock(events)
+        apply_clock(clocked.events, rest, clocked)
+    events = clocked.events
+    clocked.events = None
+    events = events[~events["_absorbed"].to_numpy(dtype=bool)].drop(columns="_absorbed")
+    host = _host_name(options, inventory, None, splitter.hosts)
+    events["origin_host"] = events["host"]
+    events["host"] = host
+    events, filtered = _apply_range(events, options)
+    filtered += _range_rest(rest, options)
+    clock_notes = list(clocked.notes)
+    if filtered:
+        clock_notes.append(f"{filtered:,} events outside --since/--until were left out")
+    return HostEvents(
+        host=host, events=events.reset_index(drop=True), accounting=accounting,
+        inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
+        anchors=clocked.anchors, patterns_version=library.version, shapes=shapes.shapes,
+        rest=rest, source_table=source_table,
+    )
+
+
+def _read_log_streaming(source: Source, seq: int, *, options: Options, accounting: Accounting,
+                        shapes, splitter, library) -> pd.DataFrame | None:
+    """Parse, tag and split one log source chunk by chunk (rows kept; the rest to
+    ``splitter.rest``). The last rows of each chunk wait for the next one, so no multi-line
+    block is cut and the rules that look a few rows ahead see them."""
+    from .clock.boots import banner_texts
+    from .compact import EDGE_ROWS, message_hashes
+    from .parse import sniff
+    from .sources import iter_line_chunks
+    from .tag import block_reach, tag_events
+
+    account = SourceAccount(path=source.path)
+    accounting.sources.append(account)
+    parser = None
+    kept: list[pd.DataFrame] = []
+    markers = (0, None)
+    warned = 0
+    pending: pd.DataFrame | None = None
+    done = 0  # rows of this source finalized so far (before block grouping)
+    hold = block_reach(library) + EDGE_ROWS + 1
+
+    def flush(last: bool) -> None:
+        nonlocal pending, done
+        if pending is None or not len(pending):
+            return
+        m = len(pending)
+        cut = m if last else m - hold
+        if cut <= 0:
+            return
+        tagged = tag_events(pending, library, final_before=cut)
+        present = np.zeros(m, dtype=bool)
+        present[tagged.index.to_numpy()] = True
+        final_rows = np.flatnonzero((np.arange(m) < cut) | ~present)
+        region = pending.iloc[final_rows].copy()
+        final_tagged = tagged[tagged.index.to_numpy() < cut]
+        for name in ("tag", "category", "severity", "fields"):
+            region[name] = pd.Series(None, index=region.index, dtype=object)
+            region.loc[final_tagged.index, name] = final_tagged[name]
+        region.loc[final_tagged.index, "message"] = final_tagged["message"]
+        region.loc[final_tagged.index, "end_line"] = final_tagged["end_line"]
+        region["_absorbed"] = ~present[final_rows]
+        linux, xen = banner_texts(pending["message"].fillna("").to_numpy(dtype=object))
+        banner = (linux | xen).astype(np.int64)
+        csum = np.r_[0, np.cumsum(banner)]
+        ahead = csum[np.minimum(final_rows + EDGE_ROWS + 1, m)] - csum[final_rows]
+        out = splitter.split(region, seq=seq, near_banner=ahead > 0, first_rows=done,
+                             last=last, total=done + m)
+        if len(out):
+            kept.append(_pack_strings(out))
+        carry = np.flatnonzero((np.arange(m) >= cut) & present)
+        pending = pending.iloc[carry].reset_index(drop=True) if len(carry) else None
+        done += m - len(carry)
+
+    try:
+        for chunk in iter_line_chunks(source, options=options, chunk_lines=STREAM_CHUNK_LINES):
+            account.lines_read += len(chunk.lines)
+            account.lines_truncated += chunk.lines_truncated
+            account.bytes_replaced += chunk.bytes_replaced
+            if chunk.stopped:
+                accounting.skipped.append(Skipped(source.path, chunk.stopped))
+            if not chunk.lines:
+                continue
+            if parser is None:
+                parser = sniff(chunk.lines)
+                account.format = parser.FORMAT
+            result = parser.parse(chunk.lines, source=source.path, first_line=chunk.first_line)
+            account.lines_parsed += result.lines_parsed
+            account.unparsed.update(result.unparsed)
+            kept_warnings = result.warnings[: MAX_WARNINGS_PER_SOURCE - warned]
+            accounting.warnings.extend(kept_warnings)
+            warned += len(kept_warnings)
+            markers = _renumber_markers(result.events, markers)
+            if result.leading_repeats and pending is not None and len(pending):
+                pending.iloc[-1, pending.columns.get_loc("count")] += result.leading_repeats
+            ev = result.events
+            if not len(ev):
+                continue
+            _share_strings(ev)
+            ev["shape"] = shapes.add(ev["message"])
+            ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
+            ev["source"] = source.path
+            ev["format"] = account.format
+            ev["family"] = source.family
+            ev["rotation"] = source.rotation
+            ev["kind"] = source.kind
+            ev["seq"] = seq
+            pending = ev if pending is None else pd.concat([pending, ev], ignore_index=True)
+            flush(last=False)
+    except OSError as e:
+        accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
+    flush(last=True)
+    if not kept:
+        return None
+    return _unpack_strings(kept)
+
+
+#: Text columns the streaming read parks in Arrow buffers between chunks (see _pack_strings).
+_PACKED = ("message", "program", "host", "wall_kind", "boot_id", "caller")
+
+
+def _pack_strings(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A kept chunk with its text columns moved into Arrow arrays.
+
+    The kept rows' strings were allocated among the whole chunk's; held as Python objects they
+    would pin most of the chunk's interpreter memory after the rest is freed (memory would
+    grow with the log, not with what is kept). Unpacked once at the end, they are compact.
+    """
+    import pyarrow as pa
+
+    packed = {}
+    for name in _PACKED:
+        if name in frame and frame[name].dtype == object:
+            try:
+                packed[name] = pa.array(frame[name].to_numpy(dtype=object), type=pa.large_string(),
+                                        from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                continue
+    return frame.drop(columns=list(packed)), packed
+
+
+def _unpack_strings(parts: list[tuple[pd.DataFrame, dict]]) -> pd.DataFrame:
+    """The kept chunks as one frame, text columns back as Python strings (column order kept)."""
+    frames = []
+    for frame, packed in parts:
+        frame = frame.copy(deep=False)
+        for name, arr in packed.items():
+            frame[name] = pd.Series(arr.to_numpy(zero_copy_only=False), index=frame.index,
+                                    dtype=object)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    order = [c for c in PARSE_COLUMNS if c in frame]
+    frame = frame[order + [c for c in frame.columns if c not in order]]
+    _share_strings(frame)
+    return frame
+
+
+def _range_rest(rest, options: Options) -> int:
+    """Drop rest rows outside --since/--until (as ``_apply_range`` does for rows)."""
+    if rest is None or not len(rest) or (options.since is None and options.until is None):
+        return 0
+    ts = rest["ts"]
+    out = np.zeros(len(ts), dtype=bool)
+    if options.since is not None:
+        since = pd.Timestamp(options.since).tz_convert("UTC").tz_localize(None).value
+        out |= (ts != NAT_NS) & (ts < since)
+    if options.until is not None:
+        until = pd.Timestamp(options.until).tz_convert("UTC").tz_localize(None).value
+        out |= (ts != NAT_NS) & (ts > until)
+    rest.take(~out)
+    return int(out.sum())
+
+
 def analyze(paths: Sequence[str], *, options: Options, library=None, rules=None) -> HostReport:
     """The product's main job: a root-cause report for one host."""
     return analyze_host(paths, options=options, library=library, rules=rules)[0]
@@ -144,14 +386,22 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     if rules is None:
         rules = load_rules(tuple(options.patterns))
     correlation = correlate(events, episodes, episode_of, facts, rules)
+    # the counts read every line: rows dropped to numbers by the streaming read come back
+    # (without their text) for this part only
+    rows = events
+    if host_events.rest is not None:
+        from .compact import all_rows
+
+        rows = all_rows(events, host_events.rest, host_events.source_table, host_events.host)
     # mined once (from the shapes read, when there are), read twice
-    events = events.assign(template=template_column(events, shapes=host_events.shapes))
-    unexplained = unexplained_messages(events, episodes, episode_of)
-    windows = anomalous_windows(events)
+    rows = rows.assign(template=template_column(rows, shapes=host_events.shapes))
+    unexplained = unexplained_messages(rows, episodes, episode_of)
+    windows = anomalous_windows(rows)
     return build_report(
         host_events, facts=facts, episodes=episodes, correlation=correlation,
         kernlog_version=__version__, unexplained=unexplained, windows=windows,
         generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        all_rows=rows,
     )
 
 
@@ -278,15 +528,18 @@ def _empty_events() -> pd.DataFrame:
     return frame
 
 
-def _host_name(options: Options, inventory: Inventory, events: pd.DataFrame) -> str:
+def _host_name(options: Options, inventory: Inventory, events: pd.DataFrame | None,
+               counts: Counter | None = None) -> str:
+    """``--host``, the sosreport's hostname, the most common host field, the path's name."""
     if options.host:
         return options.host
     if inventory.hostname:
         return inventory.hostname.strip().split()[0] if inventory.hostname.strip() else "unknown"
-    if "host" in events and events["host"].notna().any():
+    if counts is None and events is not None and "host" in events \
+            and events["host"].notna().any():
         counts = Counter(h for h in events["host"].dropna() if h and h != "localhost")
-        if counts:
-            return counts.most_common(1)[0][0]
+    if counts:
+        return counts.most_common(1)[0][0]
     return inventory.root_name or "unknown"
 
 

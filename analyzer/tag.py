@@ -209,12 +209,16 @@ def match_messages(messages: Sequence[str], programs: Sequence[str | None],
 # The stage
 
 
-def tag_events(events: pd.DataFrame, library: PatternLibrary) -> pd.DataFrame:
+def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
+               final_before: int | None = None) -> pd.DataFrame:
     """The event table with ``tag``, ``category``, ``severity``, ``fields`` and blocks grouped.
 
     ``events`` needs ``message`` (and normally ``source``, ``line``, ``end_line``, ``program``,
     ``count``) in source/line order; other columns ride along untouched, and the index of the
     rows that remain is kept. The input is not modified.
+
+    ``final_before`` (streaming): only blocks whose header is at a position before it are
+    grouped; rows from there on are the tail the caller tags again with the next chunk.
     """
     df = events.copy(deep=False)  # copy-on-write: writes below never reach ``events``
     n = len(df)
@@ -232,14 +236,22 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary) -> pd.DataFrame:
     df["fields"] = pd.Series(fields, index=df.index, dtype=object)
     if "caller" in df.columns:
         callers = _arrow_strings(df["caller"])
-    return _group_blocks(df, best, body, callers, library)
+    return _group_blocks(df, best, body, callers, library, final_before)
+
+
+def block_reach(library: PatternLibrary) -> int:
+    """The most rows a multi-line block can span (a streaming reader's carry-over)."""
+    return max([p.multiline.max_lines * (p.multiline.skip + 1)
+                for p in library if p.multiline] + [1])
 
 
 def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: pa.Array,
-                  library: PatternLibrary) -> pd.DataFrame:
+                  library: PatternLibrary, final_before: int | None = None) -> pd.DataFrame:
     pats = library.patterns
     is_header = np.array([p.multiline is not None for p in pats] + [False], dtype=bool)[best]
     heads = np.flatnonzero(is_header)
+    if final_before is not None:
+        heads = heads[heads < final_before]
     if not len(heads):
         return df
     n = len(df)

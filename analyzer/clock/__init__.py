@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..model import TS_BOOT_RELATIVE, TS_EXACT, TS_UNKNOWN, TS_YEAR_INFERRED
 from ..options import Options
-from .boots import NAT, banner_texts, object_frame, place_boots, split_segments
+from .boots import NAT, BootPlacement, banner_texts, object_frame, place_boots, split_segments
 from .years import (SOURCE_COLLECTED, SOURCE_DATED, SOURCE_OPTION, YearBase,
                     anchor_year, set_year, years_back)
 from .zone import localize_naive, parse_collected, resolve_zone
@@ -53,16 +53,24 @@ class ClockResult:
     events: pd.DataFrame  # input rows, same order, plus ts, ts_quality, boot, year_source
     notes: list[str] = field(default_factory=list)
     anchors: dict = field(default_factory=dict)  # boot -> {"offset", "source", "matches", ...}
+    #: segment of each input row (input order) and the placement, so rows a streaming reader
+    #: left out can be clocked like the row before them (``analyzer.compact``)
+    segments: np.ndarray | None = None
+    placement: BootPlacement | None = None
 
 
 def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | None,
-                 options: Options) -> ClockResult:
+                 options: Options, phantoms: dict | None = None) -> ClockResult:
     """Give every event of one host ``ts`` (UTC), ``ts_quality``, ``boot`` and ``year_source``.
 
     ``events``: the host's parsed events in read order (PARSE_COLUMNS plus source, format,
-    family, rotation, seq). ``collected``: raw text of a sosreport ``date`` file. ``host_tz``:
-    the host's IANA zone from its sosreport. ``options.tz``/``options.year`` override both.
-    Rows keep their order and index; nothing is dropped.
+    family, rotation, seq; optionally ``mhash``, a hash of the message that uptime anchoring
+    then compares instead of the text). ``collected``: raw text of a sosreport ``date`` file.
+    ``host_tz``: the host's IANA zone from its sosreport. ``options.tz``/``options.year``
+    override both. Rows keep their order and index; nothing is dropped. ``phantoms``: rows left
+    out of ``events`` by a streaming reader that carry both a wall time and an uptime, as
+    ``at`` (position in ``events`` of the row before them), ``delta`` (wall minus that row's
+    wall, ns) and ``uptime``; they count where boots are estimated from wall+uptime pairs.
     """
     out = events.copy(deep=False)  # copy-on-write: new columns never reach ``events``
     n = len(out)
@@ -129,14 +137,21 @@ def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | 
         "linux_text": col["linux_text"][order], "xen_text": col["xen_text"][order],
         "format": col["format"][order], "source": col["source"][order],
     })
+    if "mhash" in out:
+        s["key"] = out["mhash"].to_numpy()[order]
     seg = split_segments(s)
-    placement = place_boots(s, seg)
+    sorted_phantoms = None
+    if phantoms is not None and len(phantoms["at"]):
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n)
+        sorted_phantoms = dict(phantoms, at=position[phantoms["at"]])
+    placement = place_boots(s, seg, sorted_phantoms)
     notes.extend(placement.notes)
     boot = np.full(n, np.nan)
     boot[order] = placement.boot
+    seg_of = np.empty(n, dtype=np.int64)
+    seg_of[order] = seg
     if placement.offsets:
-        seg_of = np.empty(n, dtype=np.int64)
-        seg_of[order] = seg
         for sid, anchor in placement.offsets.items():
             rows = (seg_of == sid) & (ts == NAT) & ~np.isnan(col["uptime"])
             ts[rows] = anchor.wall_ns(col["uptime"][rows])
@@ -148,7 +163,8 @@ def assign_clock(events: pd.DataFrame, *, collected: str | None, host_tz: str | 
     out["boot"] = pd.Series(pd.array(np.where(np.isnan(boot), None, boot), dtype="Int64"),
                             index=out.index)
     out["year_source"] = pd.Series(year_source, index=out.index, dtype=object)
-    return ClockResult(events=out, notes=notes, anchors=placement.anchors)
+    return ClockResult(events=out, notes=notes, anchors=placement.anchors, segments=seg_of,
+                       placement=placement)
 
 
 def _columns(df: pd.DataFrame) -> dict[str, np.ndarray]:

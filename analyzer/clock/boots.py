@@ -58,6 +58,13 @@ class BootPlacement:
     offsets: dict[int, Anchor] = field(default_factory=dict)  # segment -> its uptime anchor
     anchors: dict[int, dict] = field(default_factory=dict)  # final boot -> report entry
     notes: list[str] = field(default_factory=list)
+    #: how rows of dated segments without a start of their own get a boot (so rows a streaming
+    #: reader left out can be placed like their neighbours): segment ids, the boots' start
+    #: times (ns, float) and the boot number of the first start
+    lookup: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    starts_ns: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    boot_base: int = 0
+    undated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # no wall time
 
 
 def object_frame(columns: dict) -> pd.DataFrame:
@@ -158,8 +165,14 @@ def _early_start(up: np.ndarray, b: int, seg_start: int) -> int:
         else b
 
 
-def segment_table(s: pd.DataFrame, seg: np.ndarray) -> pd.DataFrame:
-    """One row per segment: stream, dated rows, first/min ts, start estimate, banner, format."""
+def segment_table(s: pd.DataFrame, seg: np.ndarray, phantoms: dict | None = None) -> pd.DataFrame:
+    """One row per segment: stream, dated rows, first/min ts, start estimate, banner, format.
+
+    ``phantoms`` (rows a streaming reader left out, each after a row of ``s`` in its segment
+    and as dated as it): ``at`` (that row's position in ``s``), ``delta`` (its wall time minus
+    the row's, ns) and ``uptime``; they count in the wall+uptime statistics like the rows they
+    stand for.
+    """
     ts = s["ts"].to_numpy(dtype=np.int64)
     tsf = np.where(ts == NAT, np.nan, ts.astype(np.float64))
     up = s["uptime"].to_numpy(dtype=float)
@@ -172,13 +185,28 @@ def segment_table(s: pd.DataFrame, seg: np.ndarray) -> pd.DataFrame:
     stream = s["stream"].to_numpy()
     stream_first = np.ones(len(seg), dtype=bool)
     stream_first[1:] = stream[1:] != stream[:-1]
-    frame = object_frame({
+    columns = {
         "seg": seg, "stream": stream, "tsf": tsf, "off": off,
         "has_up": ~np.isnan(up), "banner": np.where(linux, msg.to_numpy(), None),
         "marker": linux | xen | (first_row & ~stream_first) | s["boot_id"].notna().to_numpy(),
         "format": s["format"].to_numpy(), "source": s["source"].to_numpy(),
         "boot_id": s["boot_id"].to_numpy(),
-    })
+    }
+    if phantoms is not None and len(phantoms["at"]):
+        at = phantoms["at"]
+        p_ts = tsf[at] + phantoms["delta"].astype(np.float64)  # NaN stays NaN
+        p_up = phantoms["uptime"]
+        m = len(at)
+        extra = {"seg": seg[at], "stream": stream[at], "tsf": p_ts,
+                 "off": np.where(np.isnan(p_ts) | np.isnan(p_up), np.nan, p_ts - p_up * NS),
+                 "has_up": ~np.isnan(p_up), "banner": np.full(m, None, dtype=object),
+                 "marker": np.zeros(m, dtype=bool), "format": columns["format"][at],
+                 "source": columns["source"][at], "boot_id": np.full(m, None, dtype=object)}
+        columns = {k: np.concatenate([np.asarray(v), np.asarray(extra[k])])
+                   if not (isinstance(v, np.ndarray) and v.dtype == object)
+                   else np.concatenate([v, np.asarray(extra[k], dtype=object)])
+                   for k, v in columns.items()}
+    frame = object_frame(columns)
     g = frame.groupby("seg", sort=True)
     table = pd.DataFrame({
         "stream": g["stream"].first(),
@@ -201,12 +229,16 @@ def segment_table(s: pd.DataFrame, seg: np.ndarray) -> pd.DataFrame:
     return table
 
 
-def place_boots(s: pd.DataFrame, seg: np.ndarray) -> BootPlacement:
-    """Boot index per row (sorted order), anchoring offsets and report notes."""
+def place_boots(s: pd.DataFrame, seg: np.ndarray, phantoms: dict | None = None) -> BootPlacement:
+    """Boot index per row (sorted order), anchoring offsets and report notes.
+
+    Lines are compared for uptime anchoring by ``s["key"]`` when present (a hash of the
+    message, so rows without their text still anchor), else by ``s["message"]``.
+    """
     n = len(s)
     if n == 0:
         return BootPlacement(boot=np.zeros(0))
-    table = segment_table(s, seg)
+    table = segment_table(s, seg, phantoms)
     dated = table[table["n_ts"] > 0]
     starts = dated[dated["start"].notna()].sort_values("start")
     # merge segment starts of different streams into clusters (one per host boot)
@@ -251,11 +283,12 @@ def place_boots(s: pd.DataFrame, seg: np.ndarray) -> BootPlacement:
         und_rows = np.isin(seg, undated_ids)
         kern = s["kernelish"].to_numpy(dtype=bool) & ~s["is_xen"].to_numpy(dtype=bool)
         dated_rows = kern & ~np.isnan(tsf) & ~np.isnan(row_cluster)
+        key = (s["key"] if "key" in s else s["message"]).to_numpy()
         anchors = find_anchors(
-            object_frame({"seg": seg[und_rows], "message": s["message"].to_numpy()[und_rows],
+            object_frame({"seg": seg[und_rows], "message": key[und_rows],
                           "uptime": s["uptime"].to_numpy()[und_rows]}),
             object_frame({"cluster": row_cluster[dated_rows].astype(np.int64),
-                          "message": s["message"].to_numpy()[dated_rows],
+                          "message": key[dated_rows],
                           "uptime": s["uptime"].to_numpy()[dated_rows],
                           "ts": tsf[dated_rows].astype(np.int64),
                           "source": s["source"].to_numpy()[dated_rows]}))
@@ -354,7 +387,9 @@ def place_boots(s: pd.DataFrame, seg: np.ndarray) -> BootPlacement:
     unplaced = table.loc[undated_ids][~table.loc[undated_ids].index.isin(list(rel))]
     for src in unplaced["source"].unique():
         notes.append(f"{src} has no usable wall clock and no boot markers; its boot is unknown")
-    return BootPlacement(boot=boot, offsets=offsets, anchors=report, notes=_dedupe(notes))
+    return BootPlacement(boot=boot, offsets=offsets, anchors=report, notes=_dedupe(notes),
+                         lookup=np.asarray(lookup_seg, dtype=np.int64), starts_ns=c_arr,
+                         boot_base=shift + extra, undated=np.asarray(undated_ids, dtype=np.int64))
 
 
 def _boot_list(boots: list[int]) -> str:

@@ -30,6 +30,8 @@ TAG_STOP = "xen.domu.stop"
 TAG_DOM0_TARGET = "xen.balloon.dom0_target"
 NAME_TAGS = (TAG_START, TAG_STOP, "xen.domu.mem_target")
 #: xend's create line names the guest before it has a domid (fallback when untagged)
+#: Text of the untagged xend line that names a starting domain (the streaming read keeps it).
+XEND_CREATE_HINT = "XendDomainInfo.create("
 XEND_CREATE_NAME = re.compile(r"XendDomainInfo\.create\(.*?\['name', '(?P<name>[^']+)'\]")
 CREATE_TO_START = pd.Timedelta(seconds=60)
 NO_BOOT = -1  # boot key for rows whose boot is unknown
@@ -199,7 +201,7 @@ def _name_from_create(events: pd.DataFrame, starts: pd.DataFrame) -> None:
     if not mask.any():
         return
     cand = ref_frame(events, mask)
-    cand = cand[cand["message"].astype(str).str.contains("XendDomainInfo.create(", regex=False)]
+    cand = cand[cand["message"].astype(str).str.contains(XEND_CREATE_HINT, regex=False)]
     names = cand["message"].astype(str).str.extract(XEND_CREATE_NAME)["name"]
     creates = cand.assign(name=names).dropna(subset=["name", "ts"]).sort_values("ts")
     if creates.empty:

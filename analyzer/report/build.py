@@ -19,8 +19,11 @@ def _iso(ts) -> str | None:
 
 def build_report(host_events, *, facts, episodes, correlation, kernlog_version: str,
                  generated_at: str | None = None, unexplained: list | None = None,
-                 windows: list | None = None) -> HostReport:
+                 windows: list | None = None, all_rows=None) -> HostReport:
+    """The report model. ``all_rows`` (``compact.all_rows``): every row of the host when the
+    event table holds only the rows the report cites; totals and the period count them all."""
     events = host_events.events
+    every = events if all_rows is None else all_rows
     acc = host_events.accounting
     sources = [
         {
@@ -41,11 +44,11 @@ def build_report(host_events, *, facts, episodes, correlation, kernlog_version: 
         supp = events[events["tag"] == SUPPRESSED_TAG]
         accounting["suppressed_messages"] = int(
             sum(int((f or {}).get("count", 0) or 0) for f in supp["fields"]))
-        accounting["repeat_folded"] = int((events["count"] - 1).clip(lower=0).sum())
+        accounting["repeat_folded"] = int((every["count"] - 1).clip(lower=0).sum())
     else:
         accounting["suppressed_messages"] = 0
         accounting["repeat_folded"] = 0
-    period = _period(events)
+    period = _period(every)
     fact_values = dict(getattr(facts, "values", {}) or {})
     return HostReport(
         host=host_events.host,

@@ -1,0 +1,429 @@
+"""Streaming read for reports: untagged lines the clock does not need become a few numbers.
+
+``kernlog analyze`` and ``batch`` do not need every line of a long log as a table row: the
+report cites tagged events, and untagged lines only feed counts (templates, unusual windows,
+the period and time-quality totals). ``pipeline.read_host(keep_untagged=False)`` therefore tags
+each chunk as it is parsed (``Splitter``) and keeps as full rows only
+
+- tagged rows, the lines merged into their blocks, and every line the clock could decide
+  differently on: the first and last lines of a source and of each chunk, lines without a wall
+  time, a change of time kind, the first line of each hour, any step back in wall time or
+  uptime and the line before it, boot ids that change, banners and the lines just before
+  them, local times near a DST change;
+- the first line of each message shape (the report's examples) and of each program, and lines
+  a correlator reads by text (``XendDomainInfo.create(``).
+
+Every other line is *dropped* to a numbers-only row (``Rest``: source, line, wall time,
+uptime, count, shape, a hash of the message, program and host codes; ~50 bytes instead of a
+pandas row with strings). Such a line sits in a run behind a kept line ``k`` of the same
+source, within the same hour, of the same time kind, never earlier than the line before it, so
+the clock gives it exactly what it gives ``k`` shifted by the wall-time difference
+(``apply_clock``): same year, zone offset, boot and segment. Rows with both a wall time and an
+uptime are passed to the clock as phantoms so boot starts (a median) are computed over all of
+them. Lines whose message also appears in a log without wall times are promoted back to rows
+before the clock (uptime anchoring compares them), as are all dropped lines of a log whose
+year the clock could not infer. ``tests/test_compact.py`` holds that the report is the same
+as the one computed from every row.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .clock.boots import NAT
+from .correlate.domains import XEND_CREATE_HINT
+from .model import TS_BOOT_RELATIVE, TS_QUALITIES, TS_UNKNOWN
+
+#: Lines kept before a banner and at the start and end of a source (boots look at the rows
+#: before a banner: ``clock.boots.EARLY_ROWS`` plus margin).
+EDGE_ROWS = 32
+HOUR_NS = 3600 * 10**9
+_KINDS = {"utc": 0, "local": 1, "noyear": 2}
+KERNEL_PROGRAMS = frozenset({"kernel", "xen"})  # = templates.render (kernel lines)
+KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_capture"})
+QUALITY_CODES = {q: i for i, q in enumerate(TS_QUALITIES)}
+
+
+def message_hashes(messages) -> np.ndarray:
+    """A 64-bit key per message (equal texts, equal keys; within one process)."""
+    return np.fromiter((hash(m) for m in messages), dtype=np.int64, count=len(messages))
+
+
+@lru_cache(maxsize=32)
+def dst_codes(zone: str) -> np.ndarray:
+    """Quarter-hours (``month, day, hour, quarter`` codes) in which ``zone`` changes its UTC
+    offset in some year from 1970 to 2037: local times there are ambiguous or skipped."""
+    if zone == "UTC":
+        return np.zeros(0, dtype=np.int64)
+    grid = pd.date_range("1970-01-01", "2037-12-31 23:45", freq="15min")
+    try:
+        strict = grid.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    except Exception:  # an unknown zone: the clock reports it; keep nothing special
+        return np.zeros(0, dtype=np.int64)
+    bad = grid[np.asarray(strict.isna())]
+    return np.unique(_quarter_codes(bad.as_unit("ns").asi8))
+
+
+def _quarter_codes(ns: np.ndarray) -> np.ndarray:
+    idx = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    part = {name: getattr(idx, name).to_numpy().astype(np.int64)
+            for name in ("month", "day", "hour", "minute")}
+    return ((part["month"] * 32 + part["day"]) * 24 + part["hour"]) * 4 + part["minute"] // 15
+
+
+@dataclass
+class _SourceState:
+    """What the previous chunk of a source left for the rules of the next one."""
+
+    rows: int = 0  # rows finalized so far (before block grouping)
+    prev_kind: int = -1
+    prev_wall: int = NAT
+    prev_bid: object = None
+    last_wall: int = NAT
+    last_up: dict = field(default_factory=lambda: {False: np.nan, True: np.nan})
+    programs: set = field(default_factory=set)
+
+
+class Rest:
+    """Dropped rows of one host (numbers only), in read order."""
+
+    COLUMNS = {"seq": np.int32, "line": np.int64, "wall": np.int64, "uptime": np.float64,
+               "count": np.int64, "shape": np.int32, "mhash": np.int64, "prog": np.int32,
+               "host": np.int32}
+
+    def __init__(self) -> None:
+        self._parts: dict[str, list[np.ndarray]] = {c: [] for c in self.COLUMNS}
+        self.arrays: dict[str, np.ndarray] = {}
+        self.programs: list = []  # code -> program (str or None)
+        self.hosts: list = []  # code -> host field (str or None)
+        self._program_code: dict = {}
+        self._host_code: dict = {}
+
+    def __len__(self) -> int:
+        if self.arrays:
+            return len(self.arrays["line"])
+        return sum(len(p) for p in self._parts["line"])
+
+    def _codes(self, values: np.ndarray, table: dict, names: list) -> np.ndarray:
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+        local = np.empty(len(uniques), dtype=np.int32)
+        for i, v in enumerate(uniques):
+            key = None if v is None or (isinstance(v, float) and v != v) else v
+            code = table.get(key)
+            if code is None:
+                code = table[key] = len(names)
+                names.append(key)
+            local[i] = code
+        return local[codes]
+
+    def append(self, columns: dict) -> None:
+        columns = dict(columns)
+        columns["prog"] = self._codes(columns["prog"], self._program_code, self.programs)
+        columns["host"] = self._codes(columns["host"], self._host_code, self.hosts)
+        for name, dtype in self.COLUMNS.items():
+            self._parts[name].append(np.asarray(columns[name]).astype(dtype, copy=False))
+
+    def finish(self) -> "Rest":
+        for name, dtype in self.COLUMNS.items():
+            parts = self._parts[name]
+            self.arrays[name] = (np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+        self._parts = {c: [] for c in self.COLUMNS}
+        return self
+
+    def subset(self, mask: np.ndarray) -> "Rest":
+        """A new Rest with the rows where ``mask`` is true (code tables shared)."""
+        out = Rest()
+        out.arrays = {k: v[mask] for k, v in self.arrays.items()}
+        out.programs, out.hosts = self.programs, self.hosts
+        out.year_sources = getattr(self, "year_sources", [])
+        return out
+
+    def origin_hosts(self, default: str) -> np.ndarray:
+        """The host field of each row (``default`` where the line named none)."""
+        names = np.array([default if h is None else h for h in self.hosts] + [default],
+                         dtype=object)
+        return names[self.arrays["host"]]
+
+    def take(self, mask: np.ndarray) -> None:
+        """Keep only the rows where ``mask`` is true (in place)."""
+        self.arrays = {k: v[mask] for k, v in self.arrays.items()}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+
+class Splitter:
+    """Decides, chunk by chunk, which rows of a host stay rows and which become ``Rest``."""
+
+    def __init__(self, zone: str) -> None:
+        self.rest = Rest()
+        self.dst = dst_codes(zone)
+        self.seen_shapes: set = set()
+        self.hosts: Counter = Counter()  # host field of every final row (read order)
+        self._state: dict[int, _SourceState] = {}
+
+    def split(self, region: pd.DataFrame, *, seq: int, near_banner: np.ndarray,
+              first_rows: int, last: bool, total: int) -> pd.DataFrame:
+        """The rows of ``region`` (one source's final rows, tagged, merged rows flagged in
+        ``_absorbed``) to keep; the others go to ``rest``. ``near_banner``: per row, a banner
+        within EDGE_ROWS rows after it; ``first_rows``: the region's rows' positions in the
+        source (before block grouping) start at ``first_rows``; ``total``: rows of the region
+        before grouping plus those finalized before (the source's length once ``last``)."""
+        state = self._state.setdefault(seq, _SourceState())
+        n = len(region)
+        if n == 0:
+            return region
+        pos = region.index.to_numpy(dtype=np.int64) + first_rows  # position in the source
+        absorbed = region["_absorbed"].to_numpy(dtype=bool)
+        tag = region["tag"].to_numpy(dtype=object)
+        keep = absorbed | pd.notna(tag)
+        keep[0] = keep[-1] = True
+        keep |= pos < EDGE_ROWS
+        if last:
+            keep |= pos >= total - EDGE_ROWS
+        keep |= near_banner
+
+        wall = pd.to_datetime(region["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        kind = region["wall_kind"].map(_KINDS).fillna(3).to_numpy(dtype=np.int64)
+        valid = (wall != NAT) & (kind < 3)
+        prev_kind = np.r_[state.prev_kind, kind[:-1]]
+        prev_wall = np.r_[state.prev_wall, wall[:-1]]
+        prev_valid = (prev_wall != NAT) & (prev_kind >= 0) & (prev_kind < 3)
+        keep |= ~valid | ~prev_valid | (kind != prev_kind)
+        keep[:-1] |= kind[1:] != kind[:-1]  # both sides of a change of time kind
+        keep |= (wall // HOUR_NS) != (prev_wall // HOUR_NS)
+        # any step back in wall time, against the last valid wall before it, keeps both lines
+        idx = np.arange(n)
+        holder = np.where(valid, idx, -1)
+        holder = np.maximum.accumulate(holder)
+        last_before = np.r_[-1, holder[:-1]]
+        lw = np.where(last_before >= 0, wall[np.maximum(last_before, 0)], state.last_wall)
+        back = valid & (lw != NAT) & (wall < lw)
+        keep |= back
+        keep[last_before[back & (last_before >= 0)]] = True
+        if valid.any():
+            keep[holder[-1]] = True  # the last valid wall of the chunk (the next one compares)
+            state.last_wall = int(wall[holder[-1]])
+
+        up = region["uptime"].to_numpy(dtype=float)
+        program = region["program"].to_numpy(dtype=object)
+        is_xen = program == "xen"
+        for flag in (False, True):
+            rows = np.flatnonzero(~np.isnan(up) & (is_xen == flag))
+            if not len(rows):
+                continue
+            prev_up = np.r_[state.last_up[flag], up[rows[:-1]]]
+            stepped = ~(up[rows] >= prev_up)  # back, or the first uptime of the source
+            keep[rows[stepped]] = True
+            prev_rows = np.r_[-1, rows[:-1]][stepped]
+            keep[prev_rows[prev_rows >= 0]] = True
+            keep[rows[-1]] = True
+            state.last_up[flag] = float(up[rows[-1]])
+
+        bid = region["boot_id"].to_numpy(dtype=object)
+        prev_bid = np.empty(n, dtype=object)
+        prev_bid[0] = state.prev_bid
+        prev_bid[1:] = bid[:-1]
+        has_bid = pd.notna(bid)
+        keep |= has_bid & (pd.isna(prev_bid) | (bid != prev_bid))
+
+        if len(self.dst):
+            local = valid & (kind > 0)
+            if local.any():
+                keep[local] |= np.isin(_quarter_codes(wall[local]), self.dst)
+
+        messages = region["message"].to_numpy(dtype=object)
+        fmt = region["format"].iat[0]
+        source = str(region["source"].iat[0])
+        xendish = (program == "xend") | ("xend" in source.lower())
+        for i in np.flatnonzero(xendish & ~keep):
+            if isinstance(messages[i], str) and XEND_CREATE_HINT in messages[i]:
+                keep[i] = True
+        for value in pd.unique(pd.Series(program, dtype=object)):
+            key = None if value is None or value != value else value
+            if key not in state.programs:
+                state.programs.add(key)
+                keep[np.flatnonzero(pd.Series(program, dtype=object).eq(value)
+                                    if key is not None else pd.isna(program))[0]] = True
+        # the first untagged line of each shape (kernel lines and others apart): examples
+        untagged = ~absorbed & pd.isna(tag)
+        kflag = (pd.isna(program) | pd.Series(program, dtype=object).astype(str).str.lower()
+                 .isin(KERNEL_PROGRAMS).to_numpy() | (fmt in KERNEL_FORMATS))
+        shape = region["shape"].to_numpy(dtype=np.int64)
+        ukeys = shape * 2 + kflag.astype(np.int64)
+        cand = np.flatnonzero(untagged)
+        if len(cand):
+            uniq, first = np.unique(ukeys[cand], return_index=True)
+            for key, at in zip(uniq.tolist(), cand[first].tolist()):
+                if key not in self.seen_shapes:
+                    self.seen_shapes.add(key)
+                    keep[at] = True
+
+        state.prev_kind = int(kind[-1])
+        state.prev_wall = int(wall[-1])
+        state.prev_bid = bid[-1]
+        hosts = region["host"].to_numpy(dtype=object)
+        self.hosts.update(h for h in hosts[~absorbed] if h and h != "localhost")
+
+        drop = ~keep
+        if drop.any():
+            self.rest.append({
+                "seq": np.full(int(drop.sum()), seq), "line": region["line"].to_numpy()[drop],
+                "wall": wall[drop], "uptime": up[drop],
+                "count": region["count"].to_numpy()[drop], "shape": shape[drop],
+                "mhash": region["mhash"].to_numpy()[drop], "prog": program[drop],
+                "host": hosts[drop],
+            })
+            return region[keep]
+        return region
+
+
+# ---------------------------------------------------------------------------------------------
+# After the clock
+
+
+def anchor_keys(events: pd.DataFrame, clocked) -> np.ndarray:
+    """Message keys of rows in segments without any wall time (what uptime anchoring matches
+    dated lines against)."""
+    placement = clocked.placement
+    if placement is None or not len(placement.undated) or "mhash" not in events:
+        return np.zeros(0, dtype=np.int64)
+    rows = np.isin(clocked.segments, placement.undated)
+    return np.unique(events["mhash"].to_numpy()[rows])
+
+
+def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -> pd.DataFrame:
+    """Rows of ``rest`` selected by ``mask`` back into ``events`` (read order), without their
+    text (it was not kept); they take time kind and boot id from the row before them."""
+    if not mask.any():
+        return events
+    r = {k: v[mask] for k, v in rest.arrays.items()}
+    rest.take(~mask)
+    k = preceding_rows(events, r["seq"], r["line"])
+    base = events.iloc[k]
+    m = len(k)
+    new = pd.DataFrame({
+        "line": r["line"], "end_line": r["line"],
+        "program": pd.Series([rest.programs[c] for c in r["prog"]], dtype=object),
+        "host": pd.Series([rest.hosts[c] for c in r["host"]], dtype=object),
+        "message": pd.Series([None] * m, dtype=object),
+        "wall": pd.Series(r["wall"].view("datetime64[ns]")),
+        "wall_kind": base["wall_kind"].to_numpy(dtype=object),
+        "uptime": r["uptime"], "boot_id": pd.Series([None] * m, dtype=object),
+        "count": r["count"], "priority": np.full(m, np.nan),
+    })
+    for name in ("source", "format", "family", "rotation", "kind", "seq"):
+        new[name] = base[name].to_numpy()
+    new["shape"] = r["shape"]
+    new["mhash"] = r["mhash"]
+    for name in ("tag", "category", "severity", "fields"):
+        new[name] = pd.Series([None] * m, dtype=object)
+    new["_absorbed"] = False
+    merged = pd.concat([events, new], ignore_index=True)
+    order = np.lexsort((merged["line"].to_numpy(dtype=np.int64),
+                        merged["seq"].to_numpy(dtype=np.int64)))
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def preceding_rows(events: pd.DataFrame, seq: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Position in ``events`` (read order) of the row before each (seq, line)."""
+    keys = events["seq"].to_numpy(dtype=np.int64) * (1 << 40) + events["line"].to_numpy(
+        dtype=np.int64)
+    return np.searchsorted(keys, seq.astype(np.int64) * (1 << 40) + line, side="right") - 1
+
+
+def phantoms(events: pd.DataFrame, rest: Rest) -> dict:
+    """Dropped rows with a wall time and an uptime, for the clock's boot-start estimates."""
+    has = ~np.isnan(rest["uptime"])
+    k = preceding_rows(events, rest["seq"][has], rest["line"][has])
+    wall = pd.to_datetime(events["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return {"at": k, "delta": rest["wall"][has] - wall[k], "uptime": rest["uptime"][has]}
+
+
+def apply_clock(events: pd.DataFrame, rest: Rest, clocked) -> None:
+    """Times, quality, year source and boot of the dropped rows, from the row before each
+    (``events``: the clocked kept rows, read order). Adds ``ts`` (int64 ns, NAT), ``quality``
+    (code into TS_QUALITIES), ``boot`` (float, NaN) and ``year_source`` (code into
+    ``rest.year_sources``) to ``rest``."""
+    n = len(rest)
+    k = preceding_rows(events, rest["seq"], rest["line"])
+    wall = pd.to_datetime(events["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ts_k = pd.to_datetime(events["ts"], utc=True).dt.tz_localize(None).to_numpy(
+        dtype="datetime64[ns]").view(np.int64)
+    quality_k = events["ts_quality"].map(QUALITY_CODES).to_numpy(dtype=np.int64)
+    boot_k = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=float)
+    ts_k, quality_k, boot_k, wall_k = ts_k[k], quality_k[k], boot_k[k], wall[k]
+    from_wall = (quality_k != QUALITY_CODES[TS_BOOT_RELATIVE]) & (ts_k != NAT)
+    ts = np.where(from_wall, ts_k + (rest["wall"] - wall_k), NAT)
+    quality = np.where(from_wall, quality_k, QUALITY_CODES[TS_UNKNOWN])
+    seg = clocked.segments[k]
+    placement = clocked.placement
+    for sid, anchor in (placement.offsets if placement else {}).items():
+        rows = (seg == sid) & (ts == NAT) & ~np.isnan(rest["uptime"])
+        if rows.any():
+            ts[rows] = anchor.wall_ns(rest["uptime"][rows])
+            quality[rows] = QUALITY_CODES[TS_BOOT_RELATIVE]
+    boot = boot_k.copy()
+    if placement is not None and len(placement.lookup):
+        look = np.isin(seg, placement.lookup) & from_wall
+        if look.any():
+            idx = np.searchsorted(placement.starts_ns, ts[look].astype(np.float64),
+                                  side="right") - 1
+            boot[look] = idx + placement.boot_base
+    ys = events["year_source"].to_numpy(dtype=object)[k] if n else np.zeros(0, dtype=object)
+    ys_codes, ys_names = pd.factorize(pd.Series(ys, dtype=object), use_na_sentinel=True)
+    rest.arrays.update(ts=ts.astype(np.int64), quality=quality.astype(np.int8), boot=boot,
+                       year_source=ys_codes.astype(np.int32))
+    rest.year_sources = list(ys_names)
+
+
+# ---------------------------------------------------------------------------------------------
+# For the report
+
+
+#: Columns of ``all_rows``: what the report's counts read of every line.
+ALL_ROW_COLUMNS = ("seq", "line", "tag", "shape", "message", "count", "ts", "ts_quality",
+                   "source", "program", "format", "uptime", "boot", "host")
+
+
+def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
+             host: str | None = None) -> pd.DataFrame:
+    """Every row of the host, kept and dropped, in read order, with ``ALL_ROW_COLUMNS``
+    (dropped rows without message text). For the report's template, unusual-window and period
+    counts; built when needed and dropped after."""
+    cols = [c for c in ALL_ROW_COLUMNS if c in events]
+    kept = events[cols]
+    if rest is None or not len(rest):
+        return kept
+    seq = rest["seq"]
+    paths = np.array([None] * (max(source_table, default=-1) + 1), dtype=object)
+    formats = paths.copy()
+    for s, (path, fmt) in source_table.items():
+        paths[s], formats[s] = path, fmt
+    programs = np.array(rest.programs + [None], dtype=object)
+    qualities = np.array(TS_QUALITIES, dtype=object)
+    boot = rest["boot"]
+    dropped = pd.DataFrame({
+        "seq": seq.astype(np.int64), "line": rest["line"],
+        "tag": pd.Series(np.full(len(seq), None, dtype=object), dtype=object),
+        "shape": rest["shape"],
+        "message": pd.Series(np.full(len(seq), None, dtype=object), dtype=object),
+        "count": rest["count"],
+        "ts": pd.Series(pd.DatetimeIndex(rest["ts"].view("datetime64[ns]")).tz_localize("UTC")),
+        "ts_quality": pd.Series(qualities[rest["quality"]], dtype=object),
+        "source": pd.Series(paths[seq], dtype=object),
+        "program": pd.Series(programs[rest["prog"]], dtype=object),
+        "format": pd.Series(formats[seq], dtype=object),
+        "uptime": rest["uptime"],
+        "boot": pd.array(np.where(np.isnan(boot), None, boot), dtype="Int64"),
+        "host": pd.Series(np.full(len(seq), host, dtype=object), dtype=object),
+    })[cols]
+    both = pd.concat([kept, dropped], ignore_index=True)
+    order = np.lexsort((both["line"].to_numpy(dtype=np.int64),
+                        both["seq"].to_numpy(dtype=np.int64)))
+    return both.take(order).reset_index(drop=True)
