@@ -49,6 +49,12 @@ KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_captu
 QUALITY_CODES = {q: i for i, q in enumerate(TS_QUALITIES)}
 
 
+def row_key(seq, line):
+    """One int64 per row: source number and line (read order)."""
+    return (np.asarray(seq, dtype=np.int64) << 40) + np.asarray(line, dtype=np.int64) \
+        if np.ndim(seq) or np.ndim(line) else (int(seq) << 40) + int(line)
+
+
 def message_hashes(messages) -> np.ndarray:
     """A 64-bit key per message (equal texts, equal keys; within one process)."""
     return np.fromiter((hash(m) for m in messages), dtype=np.int64, count=len(messages))
@@ -103,6 +109,8 @@ class Rest:
         self.hosts: list = []  # code -> host field (str or None)
         self._program_code: dict = {}
         self._host_code: dict = {}
+        #: message text of a few dropped rows (the first of each shape), by ``row_key``
+        self.examples: dict[int, str] = {}
 
     def __len__(self) -> int:
         if self.arrays:
@@ -139,7 +147,7 @@ class Rest:
         """A new Rest with the rows where ``mask`` is true (code tables shared)."""
         out = Rest()
         out.arrays = {k: v[mask] for k, v in self.arrays.items()}
-        out.programs, out.hosts = self.programs, self.hosts
+        out.programs, out.hosts, out.examples = self.programs, self.hosts, self.examples
         out.year_sources = getattr(self, "year_sources", [])
         return out
 
@@ -250,7 +258,8 @@ class Splitter:
                 state.programs.add(key)
                 keep[np.flatnonzero(pd.Series(program, dtype=object).eq(value)
                                     if key is not None else pd.isna(program))[0]] = True
-        # the first untagged line of each shape (kernel lines and others apart): examples
+        # the first untagged line of each shape (kernel lines and others apart) keeps its
+        # text: the report quotes it as the example of its template
         untagged = ~absorbed & pd.isna(tag)
         kflag = (pd.isna(program) | pd.Series(program, dtype=object).astype(str).str.lower()
                  .isin(KERNEL_PROGRAMS).to_numpy() | (fmt in KERNEL_FORMATS))
@@ -259,10 +268,12 @@ class Splitter:
         cand = np.flatnonzero(untagged)
         if len(cand):
             uniq, first = np.unique(ukeys[cand], return_index=True)
+            lines = region["line"].to_numpy(dtype=np.int64)
             for key, at in zip(uniq.tolist(), cand[first].tolist()):
                 if key not in self.seen_shapes:
                     self.seen_shapes.add(key)
-                    keep[at] = True
+                    if not keep[at]:
+                        self.rest.examples[row_key(seq, lines[at])] = messages[at]
 
         state.prev_kind = int(kind[-1])
         state.prev_wall = int(wall[-1])
@@ -299,7 +310,7 @@ def anchor_keys(events: pd.DataFrame, clocked) -> np.ndarray:
 
 def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -> pd.DataFrame:
     """Rows of ``rest`` selected by ``mask`` back into ``events`` (read order), without their
-    text (it was not kept); they take time kind and boot id from the row before them."""
+    text unless it was kept as an example; they take time kind from the row before them."""
     if not mask.any():
         return events
     r = {k: v[mask] for k, v in rest.arrays.items()}
@@ -311,7 +322,8 @@ def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -
         "line": r["line"], "end_line": r["line"],
         "program": pd.Series([rest.programs[c] for c in r["prog"]], dtype=object),
         "host": pd.Series([rest.hosts[c] for c in r["host"]], dtype=object),
-        "message": pd.Series([None] * m, dtype=object),
+        "message": pd.Series([rest.examples.pop(int(key), None)
+                              for key in row_key(r["seq"], r["line"])], dtype=object),
         "wall": pd.Series(r["wall"].view("datetime64[ns]")),
         "wall_kind": base["wall_kind"].to_numpy(dtype=object),
         "uptime": r["uptime"], "boot_id": pd.Series([None] * m, dtype=object),
@@ -332,9 +344,8 @@ def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -
 
 def preceding_rows(events: pd.DataFrame, seq: np.ndarray, line: np.ndarray) -> np.ndarray:
     """Position in ``events`` (read order) of the row before each (seq, line)."""
-    keys = events["seq"].to_numpy(dtype=np.int64) * (1 << 40) + events["line"].to_numpy(
-        dtype=np.int64)
-    return np.searchsorted(keys, seq.astype(np.int64) * (1 << 40) + line, side="right") - 1
+    keys = row_key(events["seq"].to_numpy(), events["line"].to_numpy())
+    return np.searchsorted(keys, row_key(seq, line), side="right") - 1
 
 
 def phantoms(events: pd.DataFrame, rest: Rest) -> dict:
@@ -387,43 +398,75 @@ def apply_clock(events: pd.DataFrame, rest: Rest, clocked) -> None:
 
 
 #: Columns of ``all_rows``: what the report's counts read of every line.
-ALL_ROW_COLUMNS = ("seq", "line", "tag", "shape", "message", "count", "ts", "ts_quality",
-                   "source", "program", "format", "uptime", "boot", "host")
+ALL_ROW_COLUMNS = ("line", "tag", "shape", "message", "count", "ts", "ts_quality", "source",
+                   "program", "format", "uptime", "boot", "host")
 
 
 def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
              host: str | None = None) -> pd.DataFrame:
     """Every row of the host, kept and dropped, in read order, with ``ALL_ROW_COLUMNS``
-    (dropped rows without message text). For the report's template, unusual-window and period
-    counts; built when needed and dropped after."""
+    (dropped rows without message text but the examples). For the report's template,
+    unusual-window and period counts; built when needed and dropped after. Text columns are
+    categorical (a few bytes a row: a long log's rows are many, their distinct values few)."""
     cols = [c for c in ALL_ROW_COLUMNS if c in events]
-    kept = events[cols]
     if rest is None or not len(rest):
-        return kept
-    seq = rest["seq"]
+        return events[cols]
+    n_kept, n_rest = len(events), len(rest)
+    order = np.argsort(np.concatenate([row_key(events["seq"].to_numpy(), events["line"].to_numpy()),
+                                       row_key(rest["seq"], rest["line"])]), kind="stable")
     paths = np.array([None] * (max(source_table, default=-1) + 1), dtype=object)
     formats = paths.copy()
     for s, (path, fmt) in source_table.items():
         paths[s], formats[s] = path, fmt
-    programs = np.array(rest.programs + [None], dtype=object)
-    qualities = np.array(TS_QUALITIES, dtype=object)
-    boot = rest["boot"]
-    dropped = pd.DataFrame({
-        "seq": seq.astype(np.int64), "line": rest["line"],
-        "tag": pd.Series(np.full(len(seq), None, dtype=object), dtype=object),
-        "shape": rest["shape"],
-        "message": pd.Series(np.full(len(seq), None, dtype=object), dtype=object),
-        "count": rest["count"],
-        "ts": pd.Series(pd.DatetimeIndex(rest["ts"].view("datetime64[ns]")).tz_localize("UTC")),
-        "ts_quality": pd.Series(qualities[rest["quality"]], dtype=object),
-        "source": pd.Series(paths[seq], dtype=object),
-        "program": pd.Series(programs[rest["prog"]], dtype=object),
-        "format": pd.Series(formats[seq], dtype=object),
-        "uptime": rest["uptime"],
-        "boot": pd.array(np.where(np.isnan(boot), None, boot), dtype="Int64"),
-        "host": pd.Series(np.full(len(seq), host, dtype=object), dtype=object),
-    })[cols]
-    both = pd.concat([kept, dropped], ignore_index=True)
-    order = np.lexsort((both["line"].to_numpy(dtype=np.int64),
-                        both["seq"].to_numpy(dtype=np.int64)))
-    return both.take(order).reset_index(drop=True)
+    message = np.full(n_rest, None, dtype=object)
+    if rest.examples:
+        keys = row_key(rest["seq"], rest["line"])
+        wanted = np.fromiter(rest.examples, dtype=np.int64, count=len(rest.examples))
+        at = np.flatnonzero(np.isin(keys, wanted))
+        message[at] = [rest.examples[int(k)] for k in keys[at]]
+    out = {}
+    for name in cols:
+        kept = events[name]
+        if name in ("line", "shape", "count", "uptime"):
+            values = np.concatenate([kept.to_numpy(), rest[name]])[order]
+        elif name == "ts":
+            kept_ns = pd.to_datetime(kept, utc=True).dt.tz_localize(None).to_numpy(
+                dtype="datetime64[ns]").view(np.int64)
+            values = pd.Series(pd.DatetimeIndex(np.concatenate([kept_ns, rest["ts"]])[order]
+                                                .view("datetime64[ns]")).tz_localize("UTC"))
+        elif name == "boot":
+            b = np.concatenate([pd.to_numeric(kept, errors="coerce").to_numpy(dtype=float),
+                                rest["boot"]])[order]
+            values = pd.array(np.where(np.isnan(b), None, b), dtype="Int64")
+        elif name == "ts_quality":
+            codes = np.concatenate([kept.map(QUALITY_CODES).fillna(-1).to_numpy(dtype=np.int8),
+                                    rest["quality"]])[order]
+            values = pd.Categorical.from_codes(codes, categories=list(TS_QUALITIES))
+        else:
+            rest_values = {"tag": lambda: np.full(n_rest, None, dtype=object),
+                           "message": lambda: message,
+                           "source": lambda: paths[rest["seq"]],
+                           "format": lambda: formats[rest["seq"]],
+                           "program": lambda: np.array(rest.programs + [None],
+                                                       dtype=object)[rest["prog"]],
+                           "host": lambda: np.full(n_rest, host, dtype=object)}[name]
+            values = _categorical(kept.to_numpy(dtype=object), rest_values(), order)
+        out[name] = values
+    frame = pd.DataFrame(out)
+    assert len(frame) == n_kept + n_rest
+    return frame
+
+
+def _categorical(kept: np.ndarray, dropped: np.ndarray, order: np.ndarray) -> pd.Categorical:
+    """Two object arrays as one categorical column, rows in ``order`` (None stays missing)."""
+    codes_k, uniq_k = pd.factorize(pd.Series(kept, dtype=object), use_na_sentinel=True)
+    codes_d, uniq_d = pd.factorize(pd.Series(dropped, dtype=object), use_na_sentinel=True)
+    categories = pd.Index(list(uniq_k), dtype=object).append(
+        pd.Index(list(uniq_d), dtype=object)).unique()
+    remap_k = categories.get_indexer(pd.Index(list(uniq_k), dtype=object))
+    remap_d = categories.get_indexer(pd.Index(list(uniq_d), dtype=object))
+    codes = np.concatenate([np.where(codes_k >= 0, remap_k[codes_k] if len(remap_k) else -1, -1),
+                            np.where(codes_d >= 0, remap_d[codes_d] if len(remap_d) else -1, -1)])
+    dtype = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32767 \
+        else np.int32
+    return pd.Categorical.from_codes(codes[order].astype(dtype), categories=categories)

@@ -60,21 +60,45 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
     timed = ts.notna().to_numpy()
     if not timed.any():
         return []
-    rows = events[[c for c in _USED_COLUMNS if c in events]][timed]
-    label_codes, label_names = pd.factorize(_labels(rows))
-    weight = pd.to_numeric(rows["count"], errors="coerce").fillna(1).clip(lower=1).to_numpy() \
-        if "count" in rows else np.ones(len(rows))
-    hosts = rows["host"].astype(object).fillna("").to_numpy() if "host" in rows \
-        else np.full(len(rows), "", dtype=object)
-    # naive UTC window starts (datetime64, not Timestamp objects); labels as integer codes
-    wins = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(width).to_numpy()
-    frame = pd.DataFrame({"host": hosts, "label": label_codes, "w": weight, "win": wins})
-    names = np.asarray(label_names, dtype=object)
+    label_codes, names = _label_codes(events, timed)
+    weight = pd.to_numeric(events["count"][timed], errors="coerce").fillna(1).clip(
+        lower=1).to_numpy(dtype=float) if "count" in events else np.ones(int(timed.sum()))
+    host_codes, host_names = pd.factorize(
+        pd.Series(events["host"][timed].to_numpy(dtype=object), dtype=object).fillna("")
+        if "host" in events else pd.Series([""] * int(timed.sum()), dtype=object))
+    # naive UTC window starts as int64 ns; labels and hosts as integer codes (a long log's
+    # rows are many, its labels and hosts few)
+    wins = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(width).to_numpy(
+        dtype="datetime64[ns]").view(np.int64)
     out = []
-    for host, part in frame.groupby("host", sort=True):
-        out += _score_host(part, width, names, host=str(host) if "host" in rows else None)
+    for code in np.argsort(np.asarray(host_names, dtype=object), kind="stable"):
+        mine = host_codes == code
+        out += _score_host(wins[mine], label_codes[mine], weight[mine], width, names,
+                           host=str(host_names[code]) if "host" in events else None)
     out.sort(key=lambda r: (-r["score"], r["start"]))
     return out[:limit]
+
+
+def _label_codes(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label code per timed row and the label names (first-appearance order): a row's tag, or
+    ``template: ...`` for an untagged row."""
+    tag = events["tag"][timed] if "tag" in events else pd.Series([None] * int(timed.sum()))
+    tagged = tag.notna().to_numpy()
+    template = events["template"][timed] if "template" in events else None
+    if template is None or not template[~tagged].notna().all():
+        rows = events[[c for c in _USED_COLUMNS if c in events]][timed]
+        codes, names = pd.factorize(_labels(rows))
+        return codes, np.asarray(names, dtype=object)
+    tag_codes, tag_names = pd.factorize(tag[tagged].to_numpy(dtype=object))
+    tpl_codes, tpl_names = pd.factorize(template[~tagged].to_numpy(dtype=object))
+    combined = np.empty(len(tagged), dtype=np.int64)
+    combined[tagged] = tag_codes
+    combined[~tagged] = tpl_codes + len(tag_names)
+    codes, first = pd.factorize(combined)  # the order in which labels first appear
+    every = np.concatenate([np.asarray(tag_names, dtype=object),
+                            np.asarray([TEMPLATE_PREFIX + str(t) for t in tpl_names],
+                                       dtype=object)])
+    return codes, every[first]
 
 
 def _labels(rows: pd.DataFrame) -> np.ndarray:
@@ -92,10 +116,10 @@ def _labels(rows: pd.DataFrame) -> np.ndarray:
     return labels
 
 
-def _score_host(part: pd.DataFrame, width: pd.Timedelta, names: np.ndarray, *,
-                host: str | None) -> list[dict]:
-    """Score one host's windows from its sparse (window, label) counts (``part.label`` holds
-    codes into ``names``).
+def _score_host(win_ns: np.ndarray, label: np.ndarray, weight: np.ndarray,
+                width: pd.Timedelta, names: np.ndarray, *, host: str | None) -> list[dict]:
+    """Score one host's windows from its sparse (window, label) counts (per row: window start
+    in ns, label code into ``names``, weight).
 
     Equivalent to centring and scaling a dense windows x labels matrix of log counts by each
     label's median and interquartile range (empty windows included), without building it: a
@@ -103,14 +127,19 @@ def _score_host(part: pd.DataFrame, width: pd.Timedelta, names: np.ndarray, *,
     quarter of the windows has median and quartiles 0, so only its non-empty cells can score;
     the few frequent labels get their exact percentiles from their sorted values plus zeros.
     """
-    cells = part.groupby(["win", "label"], sort=True)["w"].sum()
-    wins = cells.index.get_level_values(0)
-    labels = names[cells.index.get_level_values(1).to_numpy()]
+    # cells sorted by (window, label), summed without a pandas groupby (rows may be millions)
+    win_values, win_of = np.unique(win_ns, return_inverse=True)
+    n_labels = int(label.max()) + 1 if len(label) else 1
+    cell_keys, cell_of = np.unique(win_of.astype(np.int64) * n_labels + label,
+                                   return_inverse=True)
+    cell_counts = np.bincount(cell_of, weights=weight, minlength=len(cell_keys))
+    wins = pd.DatetimeIndex(win_values[cell_keys // n_labels].view("datetime64[ns]"))
+    labels = names[cell_keys % n_labels]
     start, end = wins.min(), wins.max()
     n_windows = int((end - start) / width) + 1
     if n_windows > MAX_DENSE_WINDOWS:  # only windows with events are scored
         n_windows = wins.nunique()
-    counts = cells.to_numpy(dtype=float)
+    counts = cell_counts.astype(float)
     x = np.log1p(counts)
     center = np.zeros(len(x))
     scale = np.full(len(x), MIN_SCALE)

@@ -156,8 +156,11 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     timed = ~np.isnat(ts_ns)
     inside = _episode_membership(rows, ts_ns, episodes)
 
+    # the example is the first line with its text (rows of a streaming read may have none)
+    has_text = rows["message"].notna().to_numpy() if "message" in rows else np.ones(len(rows), bool)
     frame = pd.DataFrame({"tid": tid, "w": weight, "ts": ts_ns, "timed": timed,
-                          "ep": inside, "pos": np.arange(len(rows)),
+                          "ep": inside, "pos": np.where(has_text, np.arange(len(rows)),
+                                                        len(rows)),
                           "boot_chatter": _boot_chatter(events, rows.index, ts_ns)})
     per = frame.groupby("tid").agg(count=("w", "sum"), lines=("w", "size"), first=("ts", "min"),
                                    last=("ts", "max"), first_pos=("pos", "min"),
@@ -215,7 +218,11 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
             why.append(f"rare: {n} line{'s' if n != 1 else ''}" if n <= 3 else f"{n:,} lines")
         if boot_only[per.index.get_loc(t)]:
             why.append("at boot")
-        row = rows.iloc[int(p["first_pos"])]
+        at = int(p["first_pos"])
+        # no line with text: all were read as numbers only and the first fell outside
+        # --since/--until; the template stands for its example
+        row = rows.iloc[at] if at < len(rows) else pd.Series(
+            {"message": mined.templates[t], "source": None, "line": None})
         results.append({
             "template": mined.templates[t], "count": n,
             "first": _iso(p["first"]), "last": _iso(p["last"]),
