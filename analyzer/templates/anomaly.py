@@ -63,20 +63,37 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
     label_codes, names = _label_codes(events, timed)
     weight = pd.to_numeric(events["count"][timed], errors="coerce").fillna(1).clip(
         lower=1).to_numpy(dtype=float) if "count" in events else np.ones(int(timed.sum()))
-    host_codes, host_names = pd.factorize(
-        pd.Series(events["host"][timed].to_numpy(dtype=object), dtype=object).fillna("")
-        if "host" in events else pd.Series([""] * int(timed.sum()), dtype=object))
+    if "host" in events:
+        host_codes, host_names = _codes(events["host"][timed])
+        host_names = np.array(["" if pd.isna(h) else h for h in host_names] + [""],
+                              dtype=object)
+        host_codes = np.where(host_codes < 0, len(host_names) - 1, host_codes)
+    else:
+        host_codes, host_names = np.zeros(int(timed.sum()), dtype=np.int64), np.array([""])
     # naive UTC window starts as int64 ns; labels and hosts as integer codes (a long log's
     # rows are many, its labels and hosts few)
-    wins = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(width).to_numpy(
+    ns = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
         dtype="datetime64[ns]").view(np.int64)
+    wins = ns - ns % width.value
+    del ns
     out = []
-    for code in np.argsort(np.asarray(host_names, dtype=object), kind="stable"):
+    for code in np.argsort(host_names, kind="stable"):
         mine = host_codes == code
+        if not mine.any():
+            continue
         out += _score_host(wins[mine], label_codes[mine], weight[mine], width, names,
                            host=str(host_names[code]) if "host" in events else None)
     out.sort(key=lambda r: (-r["score"], r["start"]))
     return out[:limit]
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1: missing) and values of a column; categorical codes as they are."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64), np.asarray(
+            column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _label_codes(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,11 +106,10 @@ def _label_codes(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, n
         rows = events[[c for c in _USED_COLUMNS if c in events]][timed]
         codes, names = pd.factorize(_labels(rows))
         return codes, np.asarray(names, dtype=object)
-    tag_codes, tag_names = pd.factorize(tag[tagged].to_numpy(dtype=object))
-    tpl_codes, tpl_names = pd.factorize(template[~tagged].to_numpy(dtype=object))
-    combined = np.empty(len(tagged), dtype=np.int64)
-    combined[tagged] = tag_codes
-    combined[~tagged] = tpl_codes + len(tag_names)
+    tag_codes, tag_names = _codes(tag)
+    tpl_codes, tpl_names = _codes(template)
+    combined = np.where(tagged, tag_codes, tpl_codes + len(tag_names))
+    del tag_codes, tpl_codes
     codes, first = pd.factorize(combined)  # the order in which labels first appear
     every = np.concatenate([np.asarray(tag_names, dtype=object),
                             np.asarray([TEMPLATE_PREFIX + str(t) for t in tpl_names],
@@ -128,12 +144,16 @@ def _score_host(win_ns: np.ndarray, label: np.ndarray, weight: np.ndarray,
     the few frequent labels get their exact percentiles from their sorted values plus zeros.
     """
     # cells sorted by (window, label), summed without a pandas groupby (rows may be millions)
-    win_values, win_of = np.unique(win_ns, return_inverse=True)
+    origin = int(win_ns.min())
     n_labels = int(label.max()) + 1 if len(label) else 1
-    cell_keys, cell_of = np.unique(win_of.astype(np.int64) * n_labels + label,
-                                   return_inverse=True)
-    cell_counts = np.bincount(cell_of, weights=weight, minlength=len(cell_keys))
-    wins = pd.DatetimeIndex(win_values[cell_keys // n_labels].view("datetime64[ns]"))
+    key = (win_ns - origin) // width.value * n_labels + label
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    cell_keys = key[starts]
+    cell_counts = np.add.reduceat(weight[order], starts) if len(starts) else np.zeros(0)
+    del key, order
+    wins = pd.DatetimeIndex((origin + cell_keys // n_labels * width.value).view("datetime64[ns]"))
     labels = names[cell_keys % n_labels]
     start, end = wins.min(), wins.max()
     n_windows = int((end - start) / width) + 1

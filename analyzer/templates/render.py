@@ -37,8 +37,7 @@ NEW_AFTER = 0.5
 #: score counts half.
 BOOT_CHATTER = pd.Timedelta(minutes=5)
 MARKDOWN_LIMIT = 200
-#: The event columns ``unexplained_messages`` reads of the rows it ranks.
-_UNEXPLAINED_COLUMNS = ("template", "message", "count", "ts", "source", "line")
+NAT = np.iinfo(np.int64).min
 
 
 def render_templates(events: pd.DataFrame, *, fmt: str, untagged_only: bool) -> str:
@@ -121,10 +120,16 @@ def kernel_untagged(events: pd.DataFrame) -> pd.Series:
     """Boolean mask: untagged kernel or hypervisor lines."""
     n = len(events)
     untagged = events["tag"].isna() if "tag" in events else pd.Series(True, index=events.index)
-    program = events["program"] if "program" in events else pd.Series([None] * n, index=events.index)
-    kernelish = program.isna() | program.astype(str).str.lower().isin(KERNEL_PROGRAMS)
+    if "program" in events:
+        # decided once per distinct program (a long log's rows are many, its programs few)
+        codes, uniques = pd.factorize(events["program"].to_numpy(dtype=object),
+                                      use_na_sentinel=True)
+        known = np.array([str(u).lower() in KERNEL_PROGRAMS for u in uniques] + [True])
+        kernelish = pd.Series(known[codes], index=events.index)
+    else:
+        kernelish = pd.Series(np.ones(n, dtype=bool), index=events.index)
     if "format" in events:
-        kernelish |= events["format"].isin(KERNEL_FORMATS)
+        kernelish |= events["format"].isin(KERNEL_FORMATS).to_numpy(dtype=bool)
     return untagged & kernelish
 
 
@@ -138,40 +143,57 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     when its time falls within the episode's start and end (for untimed episodes: same source,
     between its first and last line); ``episode_of`` (episode id per problem row) is accepted
     for the pipeline's convenience and not needed here.
+
+    Per-line work is array arithmetic (a streamed host brings millions of untagged lines back
+    as rows without text): counts, first/last times and bursts are sums and minima by template.
     """
     if not len(events) or "message" not in events:
         return []
-    # only the columns read here: a boolean take of the whole table copies every column
-    rows = events.loc[kernel_untagged(events).to_numpy(),
-                      [c for c in _UNEXPLAINED_COLUMNS if c in events]]
-    if not len(rows):
+    sel = np.flatnonzero(kernel_untagged(events).to_numpy(dtype=bool))
+    if not len(sel):
         return []
-    mined = templates_of(rows)
-    tid = mined.template_ids
-    weight = pd.to_numeric(rows["count"], errors="coerce").fillna(1).clip(lower=1).to_numpy() \
-        if "count" in rows else np.ones(len(rows))
-    ts = _utc(rows["ts"]) if "ts" in rows else pd.Series(pd.NaT, index=rows.index,
-                                                         dtype="datetime64[ns, UTC]")
-    ts_ns = ts.to_numpy(dtype="datetime64[ns]")
-    timed = ~np.isnat(ts_ns)
-    inside = _episode_membership(rows, ts_ns, episodes)
+    mined = templates_of(events.iloc[sel][[c for c in ("template", "message") if c in events]])
+    tid = np.asarray(mined.template_ids, dtype=np.int64)
+    n_t = len(mined.templates)
+    weight = pd.to_numeric(events["count"].iloc[sel], errors="coerce").fillna(1).clip(
+        lower=1).to_numpy(dtype=float) if "count" in events else np.ones(len(sel))
+    ts_all = _ns(events["ts"]) if "ts" in events else np.full(len(events), NAT, dtype=np.int64)
+    ts_ns = ts_all[sel]
+    timed = ts_ns != NAT
+    lines_col = pd.to_numeric(events["line"].iloc[sel], errors="coerce").to_numpy() \
+        if "line" in events else None
+    src_codes, src_names = (pd.factorize(events["source"].iloc[sel].to_numpy(dtype=object))
+                            if "source" in events else (None, None))
+    inside = _episode_membership(ts_ns, src_codes, src_names, lines_col, episodes)
+    # the example is the first line with its text (rows of a streamed host may have none)
+    has_text = events["message"].iloc[sel].notna().to_numpy()
+    pos = np.where(has_text, np.arange(len(sel)), len(sel))
+    chatter = _boot_chatter(events, sel, ts_ns, ts_all)
 
-    # the example is the first line with its text (rows of a streaming read may have none)
-    has_text = rows["message"].notna().to_numpy() if "message" in rows else np.ones(len(rows), bool)
-    frame = pd.DataFrame({"tid": tid, "w": weight, "ts": ts_ns, "timed": timed,
-                          "ep": inside, "pos": np.where(has_text, np.arange(len(rows)),
-                                                        len(rows)),
-                          "boot_chatter": _boot_chatter(events, rows.index, ts_ns)})
-    per = frame.groupby("tid").agg(count=("w", "sum"), lines=("w", "size"), first=("ts", "min"),
-                                   last=("ts", "max"), first_pos=("pos", "min"),
-                                   timed_lines=("timed", "sum"),
-                                   at_boot=("boot_chatter", "all"))
-    in_ep = frame[frame["ep"].notna()].groupby("tid")["ep"].agg(["size", "unique"])
-    host_start, host_end = (ts_ns[timed].min(), ts_ns[timed].max()) if timed.any() else (None, None)
+    big = np.iinfo(np.int64).max
+    first = np.full(n_t, big, dtype=np.int64)
+    np.minimum.at(first, tid[timed], ts_ns[timed])
+    last = np.full(n_t, NAT, dtype=np.int64)
+    np.maximum.at(last, tid[timed], ts_ns[timed])
+    first_pos = np.full(n_t, len(sel), dtype=np.int64)
+    np.minimum.at(first_pos, tid, pos)
+    per = pd.DataFrame({
+        "count": np.bincount(tid, weights=weight, minlength=n_t),
+        "lines": np.bincount(tid, minlength=n_t),
+        "first": np.where(first == big, NAT, first).view("datetime64[ns]"),
+        "last": last.view("datetime64[ns]"),
+        "first_pos": first_pos,
+        "timed_lines": np.bincount(tid, weights=timed, minlength=n_t).astype(np.int64),
+        "at_boot": np.bincount(tid, weights=~chatter, minlength=n_t) == 0,
+    })
+    in_ep = _episode_counts(tid, inside, episodes)
+    host_start, host_end = (ts_ns[timed].min().view("datetime64[ns]"),
+                            ts_ns[timed].max().view("datetime64[ns]")) if timed.any() \
+        else (None, None)
     span = (host_end - host_start) if host_start is not None else None
-    bursts = _bursts(frame[frame["timed"]])
+    bursts = _bursts(tid[timed], ts_ns[timed], weight[timed])
 
-    total = float(frame["w"].sum())
+    total = float(weight.sum())
     count = per["count"].to_numpy(dtype=float)
     score = (np.log10(total / count) / max(math.log10(total), 1.0) if total > 1
              else np.ones(len(per)))
@@ -221,7 +243,7 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
         at = int(p["first_pos"])
         # no line with text: all were read as numbers only and the first fell outside
         # --since/--until; the template stands for its example
-        row = rows.iloc[at] if at < len(rows) else pd.Series(
+        row = events.iloc[sel[at]] if at < len(sel) else pd.Series(
             {"message": mined.templates[t], "source": None, "line": None})
         results.append({
             "template": mined.templates[t], "count": n,
@@ -234,26 +256,36 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     return results
 
 
-def _boot_chatter(events: pd.DataFrame, index: pd.Index, ts_ns: np.ndarray) -> np.ndarray:
-    """Per selected row: a boot message. Timed rows within BOOT_CHATTER of the first event
-    of their boot; untimed rows with an uptime below it, or from the hypervisor console (an
-    ``xl dmesg`` buffer is its boot log)."""
-    rows = events.loc[index, [c for c in ("uptime", "format") if c in events]]
-    untimed = np.isnat(ts_ns)
-    chatter = np.zeros(len(index), dtype=bool)
-    if "uptime" in rows:
-        uptime = pd.to_numeric(rows["uptime"], errors="coerce").to_numpy(dtype=float)
-        chatter |= untimed & (uptime <= BOOT_CHATTER.total_seconds())
-    if "format" in rows:
-        chatter |= untimed & (rows["format"] == "xen_console").to_numpy(dtype=bool)
+def _boot_chatter(events: pd.DataFrame, sel: np.ndarray, ts_ns: np.ndarray,
+                  ts_all: np.ndarray) -> np.ndarray:
+    """Per selected row (positions ``sel``): a boot message. Timed rows within BOOT_CHATTER of
+    the first event of their boot; untimed rows with an uptime below it, or from the hypervisor
+    console (an ``xl dmesg`` buffer is its boot log)."""
+    untimed = ts_ns == NAT
+    chatter = np.zeros(len(sel), dtype=bool)
+    if "uptime" in events:
+        uptime = pd.to_numeric(events["uptime"].iloc[sel], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            chatter |= untimed & (uptime <= BOOT_CHATTER.total_seconds())
+    if "format" in events:
+        chatter |= untimed & events["format"].iloc[sel].eq("xen_console").fillna(False).to_numpy(
+            dtype=bool)
     if "boot" in events and "ts" in events:
-        boot_key = events["boot"].astype(object).where(events["boot"].notna(), -1)
-        starts = _utc(events["ts"]).groupby(boot_key).min()
-        row_start = pd.to_datetime(boot_key.loc[index].map(starts), utc=True)
-        row_start = row_start.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-        near = (ts_ns - row_start) <= BOOT_CHATTER.to_timedelta64()
-        chatter |= near & ~untimed & ~np.isnat(row_start)
+        boot = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=float)
+        keys, key_of = np.unique(np.where(np.isnan(boot), -1.0, boot), return_inverse=True)
+        big = np.iinfo(np.int64).max
+        starts = np.full(len(keys), big, dtype=np.int64)
+        timed_all = ts_all != NAT
+        np.minimum.at(starts, key_of[timed_all], ts_all[timed_all])
+        row_start = starts[key_of[sel]]
+        near = ~untimed & (row_start != big) & (ts_ns - row_start <= BOOT_CHATTER.value)
+        chatter |= near
     return chatter
+
+
+def _ns(ts: pd.Series) -> np.ndarray:
+    """A time column as int64 ns UTC (NAT where unknown)."""
+    return _utc(ts).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _episode_key(eid: str):
@@ -273,38 +305,73 @@ def _iso(value) -> str | None:
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).isoformat()
 
 
-def _episode_membership(rows: pd.DataFrame, ts_ns: np.ndarray, episodes: list) -> np.ndarray:
-    """Episode id (or None) per row: timed rows by the episode's time span, untimed rows by
-    source and line range of the episode's first and last events."""
-    inside = np.full(len(rows), None, dtype=object)
-    if not episodes:
+def _episode_membership(ts_ns: np.ndarray, src_codes, src_names, lines,
+                        episodes: list) -> np.ndarray:
+    """Index into ``episodes`` of the first episode each row falls in (-1: none): timed rows by
+    the episode's time span, rows of untimed episodes by source and line range of the
+    episode's first and last events. Rows are sorted once; each episode takes its slice."""
+    inside = np.full(len(ts_ns), -1, dtype=np.int64)
+    if not episodes or not len(ts_ns):
         return inside
-    sources = rows["source"].astype(object).to_numpy() if "source" in rows else None
-    lines = pd.to_numeric(rows["line"], errors="coerce").to_numpy() if "line" in rows else None
-    for ep in episodes:
+    by_time = np.argsort(ts_ns, kind="stable")
+    sorted_ts = ts_ns[by_time]
+    by_line = None
+    for e, ep in enumerate(episodes):
         if ep.start and ep.end:
-            lo = np.datetime64(pd.Timestamp(ep.start).tz_convert("UTC").tz_localize(None), "ns")
-            hi = np.datetime64(pd.Timestamp(ep.end).tz_convert("UTC").tz_localize(None), "ns")
-            hit = (ts_ns >= lo) & (ts_ns <= hi)
-        elif ep.first is not None and ep.last is not None and sources is not None \
+            lo = pd.Timestamp(ep.start).tz_convert("UTC").tz_localize(None).as_unit("ns").value
+            hi = pd.Timestamp(ep.end).tz_convert("UTC").tz_localize(None).as_unit("ns").value
+            a, b = np.searchsorted(sorted_ts, [lo, hi], side="left")[0], \
+                np.searchsorted(sorted_ts, hi, side="right")
+            rows = by_time[a:b]
+            rows = rows[ts_ns[rows] != NAT]
+        elif ep.first is not None and ep.last is not None and src_codes is not None \
                 and lines is not None:
-            hit = ((sources == ep.first.source) & (lines >= ep.first.line)
-                   & (lines <= (ep.last.end_line or ep.last.line)))
+            code = np.flatnonzero(np.asarray(src_names, dtype=object) == ep.first.source)
+            if not len(code):
+                continue
+            if by_line is None:
+                line_key = np.where(np.isnan(lines), -1, lines).astype(np.int64)
+                by_line = np.lexsort((line_key, src_codes))
+                keys = (src_codes[by_line].astype(np.int64) << 40) + line_key[by_line]
+            base = int(code[0]) << 40
+            a = np.searchsorted(keys, base + int(ep.first.line), side="left")
+            b = np.searchsorted(keys, base + int(ep.last.end_line or ep.last.line), side="right")
+            rows = by_line[a:b]
         else:
             continue
-        inside[hit & (inside == None)] = ep.id  # noqa: E711 - elementwise on an object array
+        rows = rows[inside[rows] < 0]
+        inside[rows] = e
     return inside
 
 
-def _bursts(frame: pd.DataFrame) -> dict[int, bool]:
-    """Templates with at least BURST_SHARE of their timed lines in one BURST_WINDOW."""
-    if not len(frame):
+def _episode_counts(tid: np.ndarray, inside: np.ndarray, episodes: list) -> pd.DataFrame:
+    """Per template with lines inside episodes: how many (``size``) and which (``unique``)."""
+    hit = inside >= 0
+    if not hit.any():
+        return pd.DataFrame({"size": pd.Series([], dtype=np.int64),
+                             "unique": pd.Series([], dtype=object)})
+    t, e = tid[hit], inside[hit]
+    size = pd.Series(np.bincount(t)).loc[lambda x: x > 0]
+    pairs = np.unique(np.stack([t, e], axis=1), axis=0)
+    unique = {int(k): [] for k in size.index}
+    for k, ep in pairs.tolist():
+        unique[k].append(episodes[ep].id)
+    return pd.DataFrame({"size": size, "unique": pd.Series(unique, dtype=object)})
+
+
+def _bursts(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray) -> dict[int, bool]:
+    """Templates with at least BURST_SHARE of their timed lines in one BURST_WINDOW (rows: the
+    timed lines' template, time in ns and weight)."""
+    if not len(tid):
         return {}
-    window = pd.Series(frame["ts"].to_numpy()).dt.floor(BURST_WINDOW).to_numpy()
-    counts = pd.DataFrame({"tid": frame["tid"].to_numpy(), "win": window,
-                           "w": frame["w"].to_numpy()})
-    peak = counts.groupby(["tid", "win"])["w"].sum().groupby(level=0).max()
-    total = counts.groupby("tid")["w"].sum()
+    win = ts_ns - ts_ns % BURST_WINDOW.value
+    cells, cell_of = np.unique(np.stack([tid, win], axis=1), axis=0, return_inverse=True)
+    sums = np.bincount(cell_of.ravel(), weights=weight, minlength=len(cells))
+    n_t = int(tid.max()) + 1
+    peak = np.zeros(n_t)
+    np.maximum.at(peak, cells[:, 0], sums)
+    total = np.bincount(tid, weights=weight, minlength=n_t)
+    present = np.bincount(tid, minlength=n_t) > 0
     # a template present in one window only is a burst only if it is not just a single line
     flag = (peak >= BURST_MIN) & (peak >= BURST_SHARE * total)
-    return {int(k): bool(v) for k, v in flag.items()}
+    return {int(k): bool(flag[k]) for k in np.flatnonzero(present)}
