@@ -99,7 +99,7 @@ class Rest:
     """Dropped rows of one host (numbers only), in read order."""
 
     COLUMNS = {"seq": np.int32, "line": np.int64, "wall": np.int64, "uptime": np.float64,
-               "count": np.int64, "shape": np.int32, "mhash": np.int64, "prog": np.int32,
+               "count": np.int32, "shape": np.int32, "mhash": np.int64, "prog": np.int32,
                "host": np.int32}
 
     def __init__(self) -> None:
@@ -138,8 +138,9 @@ class Rest:
 
     def finish(self) -> "Rest":
         for name, dtype in self.COLUMNS.items():
-            parts = self._parts[name]
+            parts = self._parts.pop(name)  # one column's parts at a time (peak memory)
             self.arrays[name] = (np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+            del parts
         self._parts = {c: [] for c in self.COLUMNS}
         return self
 
@@ -148,7 +149,6 @@ class Rest:
         out = Rest()
         out.arrays = {k: v[mask] for k, v in self.arrays.items()}
         out.programs, out.hosts, out.examples = self.programs, self.hosts, self.examples
-        out.year_sources = getattr(self, "year_sources", [])
         return out
 
     def origin_hosts(self, default: str) -> np.ndarray:
@@ -356,41 +356,48 @@ def phantoms(events: pd.DataFrame, rest: Rest) -> dict:
     return {"at": k, "delta": rest["wall"][has] - wall[k], "uptime": rest["uptime"][has]}
 
 
-def apply_clock(events: pd.DataFrame, rest: Rest, clocked) -> None:
-    """Times, quality, year source and boot of the dropped rows, from the row before each
-    (``events``: the clocked kept rows, read order). Adds ``ts`` (int64 ns, NAT), ``quality``
-    (code into TS_QUALITIES), ``boot`` (float, NaN) and ``year_source`` (code into
-    ``rest.year_sources``) to ``rest``."""
+def apply_clock(events: pd.DataFrame, rest: Rest, clocked, *, block: int = 1 << 20) -> None:
+    """Times, quality and boot of the dropped rows, from the row before each (``events``: the
+    clocked kept rows, read order). Adds ``ts`` (int64 ns, NAT), ``quality`` (code into
+    TS_QUALITIES) and ``boot`` (float32, NaN) to ``rest``; drops ``wall`` and ``mhash``.
+    Works ``block`` rows at a time (its temporaries are a few arrays of that length)."""
     n = len(rest)
-    k = preceding_rows(events, rest["seq"], rest["line"])
     wall = pd.to_datetime(events["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    ts_k = pd.to_datetime(events["ts"], utc=True).dt.tz_localize(None).to_numpy(
+    ts_e = pd.to_datetime(events["ts"], utc=True).dt.tz_localize(None).to_numpy(
         dtype="datetime64[ns]").view(np.int64)
-    quality_k = events["ts_quality"].map(QUALITY_CODES).to_numpy(dtype=np.int64)
-    boot_k = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=float)
-    ts_k, quality_k, boot_k, wall_k = ts_k[k], quality_k[k], boot_k[k], wall[k]
-    from_wall = (quality_k != QUALITY_CODES[TS_BOOT_RELATIVE]) & (ts_k != NAT)
-    ts = np.where(from_wall, ts_k + (rest["wall"] - wall_k), NAT)
-    quality = np.where(from_wall, quality_k, QUALITY_CODES[TS_UNKNOWN])
-    seg = clocked.segments[k]
+    quality_e = events["ts_quality"].map(QUALITY_CODES).to_numpy(dtype=np.int8)
+    boot_e = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=float)
     placement = clocked.placement
-    for sid, anchor in (placement.offsets if placement else {}).items():
-        rows = (seg == sid) & (ts == NAT) & ~np.isnan(rest["uptime"])
-        if rows.any():
-            ts[rows] = anchor.wall_ns(rest["uptime"][rows])
-            quality[rows] = QUALITY_CODES[TS_BOOT_RELATIVE]
-    boot = boot_k.copy()
-    if placement is not None and len(placement.lookup):
-        look = np.isin(seg, placement.lookup) & from_wall
-        if look.any():
-            idx = np.searchsorted(placement.starts_ns, ts[look].astype(np.float64),
-                                  side="right") - 1
-            boot[look] = idx + placement.boot_base
-    ys = events["year_source"].to_numpy(dtype=object)[k] if n else np.zeros(0, dtype=object)
-    ys_codes, ys_names = pd.factorize(pd.Series(ys, dtype=object), use_na_sentinel=True)
-    rest.arrays.update(ts=ts.astype(np.int64), quality=quality.astype(np.int8), boot=boot,
-                       year_source=ys_codes.astype(np.int32))
-    rest.year_sources = list(ys_names)
+    offsets = placement.offsets if placement is not None else {}
+    boot_relative = QUALITY_CODES[TS_BOOT_RELATIVE]
+    out_ts = np.empty(n, dtype=np.int64)
+    out_quality = np.empty(n, dtype=np.int8)
+    out_boot = np.empty(n, dtype=np.float32)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        k = preceding_rows(events, rest["seq"][lo:hi], rest["line"][lo:hi])
+        ts_k, quality_k = ts_e[k], quality_e[k]
+        from_wall = (quality_k != boot_relative) & (ts_k != NAT)
+        ts = np.where(from_wall, ts_k + (rest["wall"][lo:hi] - wall[k]), NAT)
+        quality = np.where(from_wall, quality_k, QUALITY_CODES[TS_UNKNOWN]).astype(np.int8)
+        seg = clocked.segments[k]
+        uptime = rest["uptime"][lo:hi]
+        for sid, anchor in offsets.items():
+            rows = (seg == sid) & (ts == NAT) & ~np.isnan(uptime)
+            if rows.any():
+                ts[rows] = anchor.wall_ns(uptime[rows])
+                quality[rows] = boot_relative
+        boot = boot_e[k]
+        if placement is not None and len(placement.lookup):
+            look = np.isin(seg, placement.lookup) & from_wall
+            if look.any():
+                idx = np.searchsorted(placement.starts_ns, ts[look].astype(np.float64),
+                                      side="right") - 1
+                boot[look] = idx + placement.boot_base
+        out_ts[lo:hi], out_quality[lo:hi], out_boot[lo:hi] = ts, quality, boot
+    rest.arrays.update(ts=out_ts, quality=out_quality, boot=out_boot)
+    # what only reading and the clock needed (~16 bytes a row)
+    del rest.arrays["wall"], rest.arrays["mhash"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,69 +411,78 @@ ALL_ROW_COLUMNS = ("line", "tag", "shape", "message", "count", "ts", "ts_quality
 
 def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
              host: str | None = None) -> pd.DataFrame:
-    """Every row of the host, kept and dropped, in read order, with ``ALL_ROW_COLUMNS``
-    (dropped rows without message text but the examples). For the report's template,
-    unusual-window and period counts; built when needed and dropped after. Text columns are
-    categorical (a few bytes a row: a long log's rows are many, their distinct values few)."""
+    """Every row of the host, kept then dropped, with ``ALL_ROW_COLUMNS`` and ``_order`` (the
+    read order, ``row_key``); dropped rows have no message text but the examples. For the
+    report's template, unusual-window and period counts; built when needed and dropped after.
+    Text columns are categorical (a long log's rows are many, their distinct values few)."""
     cols = [c for c in ALL_ROW_COLUMNS if c in events]
     if rest is None or not len(rest):
         return events[cols]
     n_kept, n_rest = len(events), len(rest)
-    order = np.argsort(np.concatenate([row_key(events["seq"].to_numpy(), events["line"].to_numpy()),
-                                       row_key(rest["seq"], rest["line"])]), kind="stable")
-    paths = np.array([None] * (max(source_table, default=-1) + 1), dtype=object)
+    n_seq = max(source_table, default=-1) + 1
+    paths = np.array([None] * n_seq, dtype=object)
     formats = paths.copy()
     for s, (path, fmt) in source_table.items():
         paths[s], formats[s] = path, fmt
-    message = np.full(n_rest, None, dtype=object)
+    seq = rest["seq"]
+    # the dropped rows' text columns as codes into small value lists (no per-row objects)
+    message_codes = np.full(n_rest, -1, dtype=np.int32)
+    examples = []
     if rest.examples:
-        keys = row_key(rest["seq"], rest["line"])
+        keys = row_key(seq, rest["line"])  # read order: sorted
         wanted = np.fromiter(rest.examples, dtype=np.int64, count=len(rest.examples))
-        at = np.flatnonzero(np.isin(keys, wanted))
-        message[at] = [rest.examples[int(k)] for k in keys[at]]
-    out = {}
+        at = np.searchsorted(keys, wanted)
+        found = (at < n_rest) & (keys[np.minimum(at, n_rest - 1)] == wanted)
+        message_codes[at[found]] = np.arange(int(found.sum()), dtype=np.int32)
+        examples = [rest.examples[int(k)] for k in wanted[found]]
+        del keys
+    rest_codes = {
+        "tag": (np.full(n_rest, -1, dtype=np.int8), []),
+        "message": (message_codes, examples),
+        "source": (seq, list(paths)),
+        "format": (seq, list(formats)),
+        "program": (rest["prog"], list(rest.programs)),
+        "host": (np.zeros(n_rest, dtype=np.int8), [host]),
+    }
+    out = {"_order": np.concatenate([row_key(events["seq"].to_numpy(),
+                                             events["line"].to_numpy()),
+                                     row_key(seq, rest["line"])])}
     for name in cols:
         kept = events[name]
         if name in ("line", "shape", "count", "uptime"):
-            values = np.concatenate([kept.to_numpy(), rest[name]])[order]
+            values = np.concatenate([kept.to_numpy(), rest[name]])
         elif name == "ts":
             kept_ns = pd.to_datetime(kept, utc=True).dt.tz_localize(None).to_numpy(
                 dtype="datetime64[ns]").view(np.int64)
-            values = pd.Series(pd.DatetimeIndex(np.concatenate([kept_ns, rest["ts"]])[order]
+            values = pd.Series(pd.DatetimeIndex(np.concatenate([kept_ns, rest["ts"]])
                                                 .view("datetime64[ns]")).tz_localize("UTC"))
         elif name == "boot":
-            b = np.concatenate([pd.to_numeric(kept, errors="coerce").to_numpy(dtype=float),
-                                rest["boot"]])[order]
-            values = pd.array(np.where(np.isnan(b), None, b), dtype="Int64")
+            b = np.concatenate([pd.to_numeric(kept, errors="coerce").to_numpy(dtype=np.float32),
+                                rest["boot"]])
+            values = pd.array(b, dtype="Float32")
         elif name == "ts_quality":
             codes = np.concatenate([kept.map(QUALITY_CODES).fillna(-1).to_numpy(dtype=np.int8),
-                                    rest["quality"]])[order]
+                                    rest["quality"]])
             values = pd.Categorical.from_codes(codes, categories=list(TS_QUALITIES))
         else:
-            rest_values = {"tag": lambda: np.full(n_rest, None, dtype=object),
-                           "message": lambda: message,
-                           "source": lambda: paths[rest["seq"]],
-                           "format": lambda: formats[rest["seq"]],
-                           "program": lambda: np.array(rest.programs + [None],
-                                                       dtype=object)[rest["prog"]],
-                           "host": lambda: np.full(n_rest, host, dtype=object)}[name]
-            values = _categorical(kept.to_numpy(dtype=object), rest_values(), order)
+            values = _categorical(kept.to_numpy(dtype=object), *rest_codes[name])
         out[name] = values
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, copy=False)
     assert len(frame) == n_kept + n_rest
     return frame
 
 
-def _categorical(kept: np.ndarray, dropped: np.ndarray, order: np.ndarray) -> pd.Categorical:
-    """Two object arrays as one categorical column, rows in ``order`` (None stays missing)."""
+def _categorical(kept: np.ndarray, codes: np.ndarray, values: list) -> pd.Categorical:
+    """Kept rows' values (objects) then dropped rows' (``codes`` into ``values``, -1 or None:
+    missing) as one categorical column."""
     codes_k, uniq_k = pd.factorize(pd.Series(kept, dtype=object), use_na_sentinel=True)
-    codes_d, uniq_d = pd.factorize(pd.Series(dropped, dtype=object), use_na_sentinel=True)
-    categories = pd.Index(list(uniq_k), dtype=object).append(
-        pd.Index(list(uniq_d), dtype=object)).unique()
-    remap_k = categories.get_indexer(pd.Index(list(uniq_k), dtype=object))
-    remap_d = categories.get_indexer(pd.Index(list(uniq_d), dtype=object))
-    codes = np.concatenate([np.where(codes_k >= 0, remap_k[codes_k] if len(remap_k) else -1, -1),
-                            np.where(codes_d >= 0, remap_d[codes_d] if len(remap_d) else -1, -1)])
+    present = [v for v in values if v is not None and v == v]
+    categories = pd.Index(list(uniq_k) + present, dtype=object).unique()
+    remap_k = np.r_[categories.get_indexer(pd.Index(list(uniq_k), dtype=object)), -1]
+    remap_d = np.r_[categories.get_indexer(pd.Index(
+        [v if v is not None and v == v else "\x00missing" for v in values], dtype=object)), -1]
     dtype = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32767 \
         else np.int32
-    return pd.Categorical.from_codes(codes[order].astype(dtype), categories=categories)
+    all_codes = np.concatenate([remap_k[codes_k].astype(dtype),
+                                remap_d[np.asarray(codes, dtype=np.int64)].astype(dtype)])
+    return pd.Categorical.from_codes(all_codes, categories=categories)

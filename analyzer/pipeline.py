@@ -285,7 +285,6 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
             ev = result.events
             if not len(ev):
                 continue
-            _share_strings(ev)
             ev["shape"] = shapes.add(ev["message"])
             ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
             ev["source"] = source.path

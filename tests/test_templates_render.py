@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -164,3 +165,18 @@ def test_unexplained_ignores_tagged_and_non_kernel_lines():
     assert found[0]["first"] == "2009-03-06T14:02:00+00:00"
     assert found[0]["last"] == "2009-03-06T16:00:00+00:00"
     assert unexplained_messages(events.iloc[:0], [], None) == []
+
+
+def test_burst_windows_are_ten_minutes_from_the_epoch_not_from_the_first_line():
+    from analyzer.templates.render import _bursts
+
+    at = pd.to_datetime(["2009-03-06 10:06:00", "2009-03-06 10:07:00", "2009-03-06 10:08:00",
+                         "2009-03-06 10:09:00", "2009-03-06 10:11:00", "2009-03-06 10:12:00",
+                         "2009-03-06 10:13:00", "2009-03-06 10:14:00", "2009-03-06 18:00:00",
+                         "2009-03-06 23:00:00"]).as_unit("ns").asi8
+    tid = np.zeros(len(at), dtype=np.int64)
+    # 4 + 4 lines in the windows from 10:00 and 10:10: neither holds 5 (from the first line,
+    # 10:06-10:16 would hold 8 of 10 and read as a burst)
+    assert _bursts(tid, at, np.ones(len(at))) == {0: False}
+    assert _bursts(tid, at, np.full(len(at), 2.0)) == {0: False}  # 8 of 20 occurrences
+    assert _bursts(tid[:5], at[[0, 1, 2, 3, 3]], np.ones(5)) == {0: True}

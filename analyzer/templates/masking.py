@@ -35,7 +35,7 @@ MASK_KEYS = frozenset({"name", "description", "regex", "replace", "examples"})
 
 #: Masking threads at most, and the fewest distinct messages per thread (below, one pass).
 MAX_THREADS = 4
-MIN_SLICE = 20_000
+MIN_SLICE = 8_000
 
 #: Two or more wildcards with only blanks (or nothing) between them are one variable.
 WILDCARD_RUN = r"<\*>(?:[ \t]*<\*>)+"

@@ -258,32 +258,54 @@ def _affix(values: set[str], allowed: frozenset, *, reverse: bool) -> str:
 
 
 def template_column(events: pd.DataFrame, *, shapes: Sequence[str] | None = None) -> pd.Series:
-    """The mined template of every untagged event (None for tagged ones), mined once.
+    """The mined template of every untagged event (missing for tagged ones), mined once.
 
     The report's unexplained-messages section and the unusual-windows ranking both read this
     column when the table has it, so a host's messages are masked and clustered once. With
     ``shapes`` (``shapes.ShapeTable.shapes``) and a ``shape`` column, the masking is already
     done: the distinct shapes of the untagged rows are clustered, in the order their rows come,
-    exactly as ``mine_templates`` clusters the masked messages.
+    exactly as ``mine_templates`` clusters the masked messages (an ``_order`` column gives the
+    read order when the rows are not in it). The column is categorical: a long log's rows are
+    many, its templates few.
     """
-    out = pd.Series(None, index=events.index, dtype=object)
-    if not len(events) or "message" not in events:
-        return out
-    untagged = events["tag"].isna().to_numpy() if "tag" in events else np.ones(len(events), bool)
-    if untagged.any() and shapes is not None and "shape" in events:
-        codes, uniques = pd.factorize(events["shape"].to_numpy()[untagged])
-        out[untagged] = _row_templates(codes, [shapes[s] for s in uniques])
-    elif untagged.any():
-        mined = mine_templates(events["message"].to_numpy(dtype=object)[untagged])
-        out[untagged] = np.asarray(mined.templates, dtype=object)[mined.template_ids]
-    return out
+    n = len(events)
+    codes = np.full(n, -1, dtype=np.int64)
+    templates: list = []
+    if n and "message" in events:
+        untagged = events["tag"].isna().to_numpy() if "tag" in events else np.ones(n, bool)
+        if untagged.any() and shapes is not None and "shape" in events:
+            shape_codes, uniques = pd.factorize(events["shape"].to_numpy()[untagged])
+            if "_order" in events:  # rows not in read order: shapes by their first row
+                first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+                np.minimum.at(first, shape_codes, events["_order"].to_numpy()[untagged])
+                rank = np.empty(len(uniques), dtype=np.int64)
+                rank[np.argsort(first, kind="stable")] = np.arange(len(uniques))
+                shape_codes, uniques = rank[shape_codes], uniques[np.argsort(first,
+                                                                             kind="stable")]
+            per_shape = _row_templates(np.arange(len(uniques)), [shapes[s] for s in uniques])
+            tcodes, templates = pd.factorize(per_shape)
+            codes[untagged] = tcodes[shape_codes]
+        elif untagged.any():
+            mined = mine_templates(events["message"].to_numpy(dtype=object)[untagged])
+            codes[untagged] = mined.template_ids
+            templates = mined.templates
+    dtype = np.int16 if len(templates) < 32767 else np.int32
+    return pd.Series(pd.Categorical.from_codes(codes.astype(dtype),
+                                               categories=pd.Index(list(templates), dtype=object)),
+                     index=events.index)
 
 
 def templates_of(rows: pd.DataFrame) -> MinedTemplates:
     """Templates of ``rows``: from their ``template`` column when present, else mined now."""
     if "template" in rows and len(rows) and rows["template"].notna().all():
-        ids, templates = pd.factorize(rows["template"].to_numpy(dtype=object))
-        return MinedTemplates(ids.astype(np.int64), [str(t) for t in templates],
-                              np.bincount(ids, minlength=len(templates)), rows["template"])
+        column = rows["template"]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            used, ids = np.unique(column.cat.codes.to_numpy(dtype=np.int64), return_inverse=True)
+            names = np.asarray(column.cat.categories, dtype=object)[used]
+        else:
+            ids, names = pd.factorize(column.to_numpy(dtype=object))
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        return MinedTemplates(ids, [str(t) for t in names],
+                              np.bincount(ids, minlength=len(names)), column)
     return mine_templates(rows["message"])
 

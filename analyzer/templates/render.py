@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..report.escape import code
-from .mining import mine_templates, templates_of
+from .mining import MinedTemplates, mine_templates, templates_of
 
 FORMATS = ("jsonl", "markdown")
 #: Programs and formats whose lines are kernel or hypervisor messages.
@@ -38,6 +38,8 @@ NEW_AFTER = 0.5
 BOOT_CHATTER = pd.Timedelta(minutes=5)
 MARKDOWN_LIMIT = 200
 NAT = np.iinfo(np.int64).min
+#: Rows per block of the unexplained-messages pass (its temporaries are a few such arrays).
+_BLOCK = 1 << 20
 
 
 def render_templates(events: pd.DataFrame, *, fmt: str, untagged_only: bool) -> str:
@@ -122,8 +124,7 @@ def kernel_untagged(events: pd.DataFrame) -> pd.Series:
     untagged = events["tag"].isna() if "tag" in events else pd.Series(True, index=events.index)
     if "program" in events:
         # decided once per distinct program (a long log's rows are many, its programs few)
-        codes, uniques = pd.factorize(events["program"].to_numpy(dtype=object),
-                                      use_na_sentinel=True)
+        codes, uniques = _column_codes(events["program"])
         known = np.array([str(u).lower() in KERNEL_PROGRAMS for u in uniques] + [True])
         kernelish = pd.Series(known[codes], index=events.index)
     else:
@@ -152,48 +153,90 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     sel = np.flatnonzero(kernel_untagged(events).to_numpy(dtype=bool))
     if not len(sel):
         return []
-    mined = templates_of(events.iloc[sel][[c for c in ("template", "message") if c in events]])
-    tid = np.asarray(mined.template_ids, dtype=np.int64)
-    n_t = len(mined.templates)
-    weight = pd.to_numeric(events["count"].iloc[sel], errors="coerce").fillna(1).clip(
-        lower=1).to_numpy(dtype=float) if "count" in events else np.ones(len(sel))
+    template = events["template"] if "template" in events else None
+    if template is not None and isinstance(template.dtype, pd.CategoricalDtype) \
+            and (template.cat.codes.to_numpy()[sel] >= 0).all():
+        codes_all = template.cat.codes.to_numpy()
+        templates = [str(t) for t in template.cat.categories]
+
+        def tid_of(rows):
+            return codes_all[rows].astype(np.int64)
+    else:
+        mined = templates_of(events[[c for c in ("template", "message") if c in events]]
+                             .iloc[sel])
+        tid_sel = np.asarray(mined.template_ids, dtype=np.int64)
+        templates = mined.templates
+        position = np.empty(len(events), dtype=np.int64)
+        position[sel] = np.arange(len(sel))
+
+        def tid_of(rows):
+            return tid_sel[position[rows]]
+    n_t = len(templates)
+    count_all = _numbers(events["count"]) if "count" in events else None
     ts_all = _ns(events["ts"]) if "ts" in events else np.full(len(events), NAT, dtype=np.int64)
-    ts_ns = ts_all[sel]
-    timed = ts_ns != NAT
-    lines_col = pd.to_numeric(events["line"].iloc[sel], errors="coerce").to_numpy() \
-        if "line" in events else None
-    src_codes, src_names = (pd.factorize(events["source"].iloc[sel].to_numpy(dtype=object))
-                            if "source" in events else (None, None))
-    inside = _episode_membership(ts_ns, src_codes, src_names, lines_col, episodes)
-    # the example is the first line with its text (rows of a streamed host may have none)
-    has_text = events["message"].iloc[sel].notna().to_numpy()
-    pos = np.where(has_text, np.arange(len(sel)), len(sel))
-    chatter = _boot_chatter(events, sel, ts_ns, ts_all)
+    line_all = _numbers(events["line"]) if "line" in events else None
+    src_all, src_names = _column_codes(events["source"]) if "source" in events else (None, None)
+    text_all = events["message"].notna().to_numpy()
+    # read order: the table's, or its ``_order`` column (a streamed host's rows come unsorted)
+    order_all = events["_order"].to_numpy() if "_order" in events else None
+    boot_start = _boot_starts(events, ts_all)
 
     big = np.iinfo(np.int64).max
-    first = np.full(n_t, big, dtype=np.int64)
-    np.minimum.at(first, tid[timed], ts_ns[timed])
-    last = np.full(n_t, NAT, dtype=np.int64)
-    np.maximum.at(last, tid[timed], ts_ns[timed])
-    first_pos = np.full(n_t, len(sel), dtype=np.int64)
-    np.minimum.at(first_pos, tid, pos)
+    no_text = big
+    acc = {"count": np.zeros(n_t), "lines": np.zeros(n_t, dtype=np.int64),
+           "first": np.full(n_t, big, dtype=np.int64), "last": np.full(n_t, NAT, dtype=np.int64),
+           "first_pos": np.full(n_t, no_text, dtype=np.int64),
+           "timed": np.zeros(n_t, dtype=np.int64), "not_boot": np.zeros(n_t, dtype=np.int64)}
+    ep_pairs, burst_cells, total, host_start, host_end = [], [], 0.0, big, NAT
+    for lo in range(0, len(sel), _BLOCK):  # a few arrays of a block's length at a time
+        rows = sel[lo:lo + _BLOCK]
+        tid = tid_of(rows)
+        weight = np.ones(len(rows)) if count_all is None else \
+            np.clip(np.nan_to_num(count_all[rows].astype(float), nan=1.0), 1, None)
+        ts_ns = ts_all[rows]
+        timed = ts_ns != NAT
+        # the example is the first line with its text (a streamed host's rows may have none)
+        pos = np.where(text_all[rows], np.arange(lo, lo + len(rows)) if order_all is None
+                       else order_all[rows], no_text)
+        inside = _episode_membership(
+            ts_ns, None if src_all is None else src_all[rows].astype(np.int64), src_names,
+            None if line_all is None else line_all[rows].astype(float), episodes)
+        chatter = _boot_chatter(events, rows, ts_ns, boot_start)
+        acc["count"] += np.bincount(tid, weights=weight, minlength=n_t)
+        acc["lines"] += np.bincount(tid, minlength=n_t)
+        np.minimum.at(acc["first"], tid[timed], ts_ns[timed])
+        np.maximum.at(acc["last"], tid[timed], ts_ns[timed])
+        np.minimum.at(acc["first_pos"], tid, pos)
+        acc["timed"] += np.bincount(tid[timed], minlength=n_t)
+        acc["not_boot"] += np.bincount(tid[~chatter], minlength=n_t)
+        if (inside >= 0).any():
+            ep_pairs.append(np.stack([tid[inside >= 0], inside[inside >= 0]], axis=1))
+        if timed.any():
+            host_start = min(host_start, int(ts_ns[timed].min()))
+            host_end = max(host_end, int(ts_ns[timed].max()))
+            burst_cells.append(_burst_cells(tid[timed], ts_ns[timed], weight[timed], n_t))
+        total += float(weight.sum())
+    present = np.flatnonzero(acc["lines"] > 0)
     per = pd.DataFrame({
-        "count": np.bincount(tid, weights=weight, minlength=n_t),
-        "lines": np.bincount(tid, minlength=n_t),
-        "first": np.where(first == big, NAT, first).view("datetime64[ns]"),
-        "last": last.view("datetime64[ns]"),
-        "first_pos": first_pos,
-        "timed_lines": np.bincount(tid, weights=timed, minlength=n_t).astype(np.int64),
-        "at_boot": np.bincount(tid, weights=~chatter, minlength=n_t) == 0,
-    })
-    in_ep = _episode_counts(tid, inside, episodes)
-    host_start, host_end = (ts_ns[timed].min().view("datetime64[ns]"),
-                            ts_ns[timed].max().view("datetime64[ns]")) if timed.any() \
-        else (None, None)
+        "count": acc["count"][present], "lines": acc["lines"][present],
+        "first": np.where(acc["first"] == big, NAT, acc["first"])[present].view("datetime64[ns]"),
+        "last": acc["last"][present].view("datetime64[ns]"),
+        "timed_lines": acc["timed"][present], "at_boot": acc["not_boot"][present] == 0,
+    }, index=present)
+    first_pos = acc["first_pos"]
+    in_ep = _episode_counts(ep_pairs, episodes)
+    if host_end != NAT:
+        host_start, host_end = (np.int64(host_start).view("datetime64[ns]"),
+                                np.int64(host_end).view("datetime64[ns]"))
+    else:
+        host_start = host_end = None
     span = (host_end - host_start) if host_start is not None else None
-    bursts = _bursts(tid[timed], ts_ns[timed], weight[timed])
+    bursts = _bursts_of(burst_cells, n_t)
 
-    total = float(weight.sum())
+    def row_of(at: int) -> int:
+        return int(np.flatnonzero(order_all == at)[0]) if order_all is not None else int(sel[at])
+
+    mined = MinedTemplates(np.zeros(0, dtype=np.int64), templates, np.zeros(n_t))
     count = per["count"].to_numpy(dtype=float)
     score = (np.log10(total / count) / max(math.log10(total), 1.0) if total > 1
              else np.ones(len(per)))
@@ -240,10 +283,10 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
             why.append(f"rare: {n} line{'s' if n != 1 else ''}" if n <= 3 else f"{n:,} lines")
         if boot_only[per.index.get_loc(t)]:
             why.append("at boot")
-        at = int(p["first_pos"])
+        at = int(first_pos[t])
         # no line with text: all were read as numbers only and the first fell outside
         # --since/--until; the template stands for its example
-        row = events.iloc[sel[at]] if at < len(sel) else pd.Series(
+        row = events.iloc[row_of(at)] if at != no_text else pd.Series(
             {"message": mined.templates[t], "source": None, "line": None})
         results.append({
             "template": mined.templates[t], "count": n,
@@ -256,35 +299,63 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     return results
 
 
-def _boot_chatter(events: pd.DataFrame, sel: np.ndarray, ts_ns: np.ndarray,
-                  ts_all: np.ndarray) -> np.ndarray:
-    """Per selected row (positions ``sel``): a boot message. Timed rows within BOOT_CHATTER of
-    the first event of their boot; untimed rows with an uptime below it, or from the hypervisor
-    console (an ``xl dmesg`` buffer is its boot log)."""
+def _boot_starts(events: pd.DataFrame, ts_all: np.ndarray):
+    """First time (ns) of each boot, indexed by ``boot + 1`` (0: rows without a boot); None
+    when the table has no boots or times. For ``_boot_chatter``."""
+    if "boot" not in events or "ts" not in events:
+        return None
+    boot = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=np.float32,
+                                                                   na_value=np.nan)
+    index = np.where(np.isnan(boot), 0, boot + 1).astype(np.int32)
+    del boot
+    starts = np.full(int(index.max()) + 1 if len(index) else 1, np.iinfo(np.int64).max,
+                     dtype=np.int64)
+    timed = ts_all != NAT
+    np.minimum.at(starts, index[timed], ts_all[timed])
+    return index, starts
+
+
+def _boot_chatter(events: pd.DataFrame, rows: np.ndarray, ts_ns: np.ndarray,
+                  boot_start) -> np.ndarray:
+    """Per selected row (positions ``rows``): a boot message. Timed rows within BOOT_CHATTER
+    of the first event of their boot; untimed rows with an uptime below it, or from the
+    hypervisor console (an ``xl dmesg`` buffer is its boot log)."""
     untimed = ts_ns == NAT
-    chatter = np.zeros(len(sel), dtype=bool)
+    chatter = np.zeros(len(rows), dtype=bool)
     if "uptime" in events:
-        uptime = pd.to_numeric(events["uptime"].iloc[sel], errors="coerce").to_numpy(dtype=float)
+        uptime = pd.to_numeric(events["uptime"].iloc[rows], errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             chatter |= untimed & (uptime <= BOOT_CHATTER.total_seconds())
     if "format" in events:
-        chatter |= untimed & events["format"].iloc[sel].eq("xen_console").fillna(False).to_numpy(
+        chatter |= untimed & events["format"].iloc[rows].eq("xen_console").fillna(False).to_numpy(
             dtype=bool)
-    if "boot" in events and "ts" in events:
-        boot = pd.to_numeric(events["boot"], errors="coerce").to_numpy(dtype=float)
-        keys, key_of = np.unique(np.where(np.isnan(boot), -1.0, boot), return_inverse=True)
+    if boot_start is not None:
+        index, starts = boot_start
+        row_start = starts[index[rows]]
         big = np.iinfo(np.int64).max
-        starts = np.full(len(keys), big, dtype=np.int64)
-        timed_all = ts_all != NAT
-        np.minimum.at(starts, key_of[timed_all], ts_all[timed_all])
-        row_start = starts[key_of[sel]]
-        near = ~untimed & (row_start != big) & (ts_ns - row_start <= BOOT_CHATTER.value)
-        chatter |= near
+        chatter |= ~untimed & (row_start != big) & (ts_ns - row_start <= BOOT_CHATTER.value)
     return chatter
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A numeric column's values without a copy when it is plain numbers (NaN: missing)."""
+    if column.dtype.kind in "iuf":
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+
+def _column_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1: missing) and values of a column (categorical codes as they are)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _ns(ts: pd.Series) -> np.ndarray:
     """A time column as int64 ns UTC (NAT where unknown)."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype) and ts.dtype.unit == "ns":
+        return ts.dt.tz_convert("UTC").array.asi8  # no copy: the column's own values
     return _utc(ts).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
@@ -344,34 +415,56 @@ def _episode_membership(ts_ns: np.ndarray, src_codes, src_names, lines,
     return inside
 
 
-def _episode_counts(tid: np.ndarray, inside: np.ndarray, episodes: list) -> pd.DataFrame:
-    """Per template with lines inside episodes: how many (``size``) and which (``unique``)."""
-    hit = inside >= 0
-    if not hit.any():
+def _episode_counts(pairs: list, episodes: list) -> pd.DataFrame:
+    """Per template with lines inside episodes: how many (``size``) and which (``unique``);
+    ``pairs``: arrays of (template, episode index) rows."""
+    if not pairs:
         return pd.DataFrame({"size": pd.Series([], dtype=np.int64),
                              "unique": pd.Series([], dtype=object)})
-    t, e = tid[hit], inside[hit]
+    both = np.concatenate(pairs)
+    t = both[:, 0]
     size = pd.Series(np.bincount(t)).loc[lambda x: x > 0]
-    pairs = np.unique(np.stack([t, e], axis=1), axis=0)
     unique = {int(k): [] for k in size.index}
-    for k, ep in pairs.tolist():
+    for k, ep in np.unique(both, axis=0).tolist():
         unique[k].append(episodes[ep].id)
     return pd.DataFrame({"size": size, "unique": pd.Series(unique, dtype=object)})
 
 
-def _bursts(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray) -> dict[int, bool]:
-    """Templates with at least BURST_SHARE of their timed lines in one BURST_WINDOW (rows: the
-    timed lines' template, time in ns and weight)."""
-    if not len(tid):
+def _burst_cells(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray,
+                 n_t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Occurrences per (BURST_WINDOW from the epoch, template): keys and sums."""
+    key = (ts_ns // BURST_WINDOW.value) * n_t + tid  # window-major, template-minor
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return key[starts], np.add.reduceat(weight[order], starts)
+
+
+def _bursts_of(cells: list, n_t: int) -> dict[int, bool]:
+    """Templates with at least BURST_SHARE of their timed lines in one BURST_WINDOW (from
+    ``_burst_cells`` of one or more blocks of rows)."""
+    if not cells:
         return {}
-    win = ts_ns - ts_ns % BURST_WINDOW.value
-    cells, cell_of = np.unique(np.stack([tid, win], axis=1), axis=0, return_inverse=True)
-    sums = np.bincount(cell_of.ravel(), weights=weight, minlength=len(cells))
-    n_t = int(tid.max()) + 1
+    key = np.concatenate([k for k, _ in cells])
+    sums = np.concatenate([s for _, s in cells])
+    if len(cells) > 1:  # a window may be split across blocks
+        order = np.argsort(key, kind="stable")
+        key, sums = key[order], sums[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        key, sums = key[starts], np.add.reduceat(sums, starts)
+    tid = key % n_t
     peak = np.zeros(n_t)
-    np.maximum.at(peak, cells[:, 0], sums)
-    total = np.bincount(tid, weights=weight, minlength=n_t)
+    np.maximum.at(peak, tid, sums)
+    total = np.bincount(tid, weights=sums, minlength=n_t)
     present = np.bincount(tid, minlength=n_t) > 0
     # a template present in one window only is a burst only if it is not just a single line
     flag = (peak >= BURST_MIN) & (peak >= BURST_SHARE * total)
     return {int(k): bool(flag[k]) for k in np.flatnonzero(present)}
+
+
+def _bursts(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray) -> dict[int, bool]:
+    """``_bursts_of`` for one set of timed lines (template, time in ns, weight)."""
+    if not len(tid):
+        return {}
+    n_t = int(tid.max()) + 1
+    return _bursts_of([_burst_cells(tid, ts_ns, weight, n_t)], n_t)
