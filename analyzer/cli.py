@@ -232,7 +232,9 @@ def events(
     from .events_io import write_events
     from .pipeline import read_host
 
-    host_events = read_host(paths, options=options)
+    # --tagged-only: the streaming read (untagged lines become numbers, no message shapes)
+    host_events = read_host(paths, options=options, keep_untagged=not tagged_only,
+                            shapes=not tagged_only)
     write_events(host_events, fmt=format.value, output=output, tagged_only=tagged_only,
                  stdout=sys.stdout)
 

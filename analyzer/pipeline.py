@@ -66,14 +66,17 @@ class HostEvents:
 
 
 def read_host(paths: Sequence[str], *, options: Options, library=None,
-              keep_untagged: bool = True) -> HostEvents:
+              keep_untagged: bool = True, shapes: bool = True) -> HostEvents:
     """Read, parse, clock and tag everything ``paths`` hold for one host.
 
     ``keep_untagged=True`` (``kernlog events``, ``templates``): the table as the contract
-    describes it, every row with its message. ``False`` (``analyze``, ``batch``): for the
-    report; each chunk's messages are masked as they are read into a host-wide table of shapes
-    (``HostEvents.shapes``, per row the ``shape`` column), so the report's template mining
-    follows the number of distinct shapes, not the length of the log.
+    describes it, every row with its message. ``False`` (``analyze``, ``batch``, ``events
+    --tagged-only``): the streaming read (``analyzer.compact``): each chunk is tagged as it is
+    parsed, the rows a report cites or the clock needs stay rows, and the other untagged lines
+    become numbers only (``HostEvents.rest``, clocked exactly like the rows); each chunk's
+    messages are masked into a host-wide table of shapes (``HostEvents.shapes``, per row the
+    ``shape`` column), so template mining follows the number of distinct shapes, not the
+    length of the log. ``shapes=False`` skips the masking (callers that want tagged rows only).
     """
     from .clock import assign_clock
     from .patterns import load_library
@@ -86,7 +89,8 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
     inventory = discover(list(paths), options=options)
     if not keep_untagged:
         try:
-            return _read_host_streaming(paths, inventory, options=options, library=library)
+            return _read_host_streaming(paths, inventory, options=options, library=library,
+                                        mask=shapes)
         finally:
             inventory.close()
     try:
@@ -133,7 +137,7 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
 
 
 def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
-                         library) -> HostEvents:
+                         library, mask: bool = True) -> HostEvents:
     """``read_host(keep_untagged=False)``: tag chunk by chunk, keep the rows a report needs
     and the rest as numbers (``analyzer.compact``); clock both."""
     from .clock import assign_clock
@@ -144,7 +148,7 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     accounting = Accounting(skipped=list(inventory.skipped))
     frames: list[pd.DataFrame] = []
     fact_texts: list[tuple[Source, str]] = []
-    shapes = ShapeTable()
+    shapes = ShapeTable() if mask else None
     zone, _ = resolve_zone(tz_option=options.tz, host_tz=inventory.timezone)
     splitter = Splitter(zone)
     source_table: dict[int, tuple[str, str | None]] = {}
@@ -203,7 +207,8 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     return HostEvents(
         host=host, events=events.reset_index(drop=True), accounting=accounting,
         inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
-        anchors=clocked.anchors, patterns_version=library.version, shapes=shapes.shapes,
+        anchors=clocked.anchors, patterns_version=library.version,
+        shapes=shapes.shapes if shapes is not None else None,
         rest=rest, source_table=source_table,
     )
 
@@ -285,7 +290,8 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
             ev = result.events
             if not len(ev):
                 continue
-            ev["shape"] = shapes.add(ev["message"])
+            ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
+                np.zeros(len(ev), dtype=np.int32)
             ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
             ev["source"] = source.path
             ev["format"] = account.format
