@@ -152,7 +152,7 @@ def _report_one(host_events, job: HostJob, stem: str, name: str, options: Option
     summary = {"host": name, "file": stem, "_job": job.file_stem, "status": "ok", "error": None,
                "findings": [], "episodes": 0}
     try:
-        report = report_for(host_events, options=options)
+        report = report_for(host_events, options=options, release=True)
         if write:
             write_host_report(report, Path(output), stem)
         else:

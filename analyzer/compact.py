@@ -37,6 +37,7 @@ import pandas as pd
 
 from .clock.boots import NAT
 from .correlate.domains import XEND_CREATE_HINT
+from .memory import release_memory
 from .model import TS_BOOT_RELATIVE, TS_QUALITIES, TS_UNKNOWN
 
 #: Lines kept before a banner and at the start and end of a source (boots look at the rows
@@ -141,6 +142,7 @@ class Rest:
             parts = self._parts.pop(name)  # one column's parts at a time (peak memory)
             self.arrays[name] = (np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
             del parts
+            release_memory()  # the parts' pages, before the next column is copied
         self._parts = {c: [] for c in self.COLUMNS}
         return self
 
@@ -356,7 +358,7 @@ def phantoms(events: pd.DataFrame, rest: Rest) -> dict:
     return {"at": k, "delta": rest["wall"][has] - wall[k], "uptime": rest["uptime"][has]}
 
 
-def apply_clock(events: pd.DataFrame, rest: Rest, clocked, *, block: int = 1 << 20) -> None:
+def apply_clock(events: pd.DataFrame, rest: Rest, clocked, *, block: int = 1 << 18) -> None:
     """Times, quality and boot of the dropped rows, from the row before each (``events``: the
     clocked kept rows, read order). Adds ``ts`` (int64 ns, NAT), ``quality`` (code into
     TS_QUALITIES) and ``boot`` (float32, NaN) to ``rest``; drops ``wall`` and ``mhash``.
@@ -410,11 +412,13 @@ ALL_ROW_COLUMNS = ("line", "tag", "shape", "message", "count", "ts", "ts_quality
 
 
 def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
-             host: str | None = None) -> pd.DataFrame:
+             host: str | None = None, *, consume: bool = False) -> pd.DataFrame:
     """Every row of the host, kept then dropped, with ``ALL_ROW_COLUMNS`` and ``_order`` (the
     read order, ``row_key``); dropped rows have no message text but the examples. For the
     report's template, unusual-window and period counts; built when needed and dropped after.
-    Text columns are categorical (a long log's rows are many, their distinct values few)."""
+    Text columns are categorical (a long log's rows are many, their distinct values few).
+    ``consume``: each of ``rest``'s arrays is let go as soon as it is copied (the two never
+    take memory together); ``rest`` is empty after."""
     cols = [c for c in ALL_ROW_COLUMNS if c in events]
     if rest is None or not len(rest):
         return events[cols]
@@ -451,6 +455,9 @@ def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
         kept = events[name]
         if name in ("line", "shape", "count", "uptime"):
             values = np.concatenate([kept.to_numpy(), rest[name]])
+            if values.dtype == np.int64 and len(values) and \
+                    -(1 << 31) <= values.min() and values.max() < (1 << 31):
+                values = values.astype(np.int32)  # 4 bytes a row less
         elif name == "ts":
             kept_ns = pd.to_datetime(kept, utc=True).dt.tz_localize(None).to_numpy(
                 dtype="datetime64[ns]").view(np.int64)
@@ -467,9 +474,22 @@ def all_rows(events: pd.DataFrame, rest: Rest | None, source_table: dict,
         else:
             values = _categorical(kept.to_numpy(dtype=object), *rest_codes[name])
         out[name] = values
+        if consume:
+            for used in _USES.get(name, ()):
+                if not any(used in _USES.get(later, ()) for later in cols[cols.index(name) + 1:]):
+                    rest.arrays.pop(used, None)
+                    rest_codes.pop(name, None)
+    if consume:
+        rest.arrays.clear()
     frame = pd.DataFrame(out, copy=False)
     assert len(frame) == n_kept + n_rest
     return frame
+
+
+#: which of ``Rest``'s arrays each column of ``all_rows`` is made from
+_USES = {"line": ("line",), "shape": ("shape",), "count": ("count",), "uptime": ("uptime",),
+         "ts": ("ts",), "boot": ("boot",), "ts_quality": ("quality",), "source": ("seq",),
+         "format": ("seq",), "program": ("prog",), "message": ()}
 
 
 def _categorical(kept: np.ndarray, codes: np.ndarray, values: list) -> pd.Categorical:

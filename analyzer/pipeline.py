@@ -33,6 +33,7 @@ from .model import (
     Source,
     SourceAccount,
 )
+from .memory import release_memory
 from .options import Options
 
 MAX_FACT_BYTES = 4 * 1024 * 1024  # a config/state file larger than this is not a config file
@@ -41,6 +42,8 @@ NAT_NS = np.iinfo(np.int64).min
 #: Lines per chunk of the streaming read: its working memory (a chunk's pandas frames, Arrow
 #: arrays and Python strings, ~2 KB a line) is paid once per chunk, not per log.
 STREAM_CHUNK_LINES = 25_000
+#: Chunks between two ``release_memory`` calls while a log is read.
+TRIM_EVERY = 16
 
 
 @dataclass
@@ -136,6 +139,12 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
         inventory.close()
 
 
+#: ``HostEvents.rest`` after ``report_for(release=True)``
+_RELEASED = "released"
+
+
+
+
 def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
                          library, mask: bool = True) -> HostEvents:
     """``read_host(keep_untagged=False)``: tag chunk by chunk, keep the rows a report needs
@@ -174,6 +183,7 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     if "_absorbed" not in events:
         events["_absorbed"] = False
     rest = splitter.rest.finish()
+    release_memory()  # the chunks' small arrays left holes in the heap
 
     def clock(events):
         return assign_clock(events, collected=inventory.collected, host_tz=inventory.timezone,
@@ -201,6 +211,7 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     events["host"] = host
     events, filtered = _apply_range(events, options)
     filtered += _range_rest(rest, options)
+    release_memory()
     clock_notes = list(clocked.notes)
     if filtered:
         clock_notes.append(f"{filtered:,} events outside --since/--until were left out")
@@ -234,8 +245,10 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
     done = 0  # rows of this source finalized so far (before block grouping)
     hold = block_reach(library) + EDGE_ROWS + 1
 
+    flushes = 0
+
     def flush(last: bool) -> None:
-        nonlocal pending, done
+        nonlocal pending, done, flushes
         if pending is None or not len(pending):
             return
         m = len(pending)
@@ -265,6 +278,9 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         carry = np.flatnonzero((np.arange(m) >= cut) & present)
         pending = pending.iloc[carry].reset_index(drop=True) if len(carry) else None
         done += m - len(carry)
+        flushes += 1
+        if flushes % TRIM_EVERY == 0:
+            release_memory()
 
     try:
         for chunk in iter_line_chunks(source, options=options, chunk_lines=STREAM_CHUNK_LINES):
@@ -374,11 +390,19 @@ def analyze_host(paths: Sequence[str], *, options: Options, library=None,
                  rules=None) -> tuple[HostReport, HostEvents]:
     """Like :func:`analyze`, also returning the host's event table (batch keeps its tagged rows)."""
     host_events = read_host(paths, options=options, library=library, keep_untagged=False)
-    return report_for(host_events, options=options, rules=rules), host_events
+    return report_for(host_events, options=options, rules=rules, release=True), host_events
 
 
-def report_for(host_events: HostEvents, *, options: Options, rules=None) -> HostReport:
-    """Facts, episodes, correlation and the report model for an already-read host."""
+def report_for(host_events: HostEvents, *, options: Options, rules=None,
+               release: bool = False) -> HostReport:
+    """Facts, episodes, correlation and the report model for an already-read host.
+
+    ``release=True``: the host's numbers-only rows (``rest``) are let go once the report's
+    counts have them (memory for a long log); ``host_events`` then holds the kept rows only
+    and cannot make another report.
+    """
+    if host_events.rest is _RELEASED:
+        raise ValueError("this host's rows were released by an earlier report_for")
     from .correlate import correlate, load_rules
     from .episodes import find_episodes
     from .facts import extract_facts
@@ -397,11 +421,17 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None) -> Host
     if host_events.rest is not None:
         from .compact import all_rows
 
-        rows = all_rows(events, host_events.rest, host_events.source_table, host_events.host)
+        rows = all_rows(events, host_events.rest, host_events.source_table, host_events.host,
+                        consume=release)
+        if release:
+            host_events.rest = _RELEASED
+        release_memory()
     # mined once (from the shapes read, when there are), read twice
     rows = rows.assign(template=template_column(rows, shapes=host_events.shapes))
     unexplained = unexplained_messages(rows, episodes, episode_of)
+    release_memory()
     windows = anomalous_windows(rows)
+    release_memory()
     return build_report(
         host_events, facts=facts, episodes=episodes, correlation=correlation,
         kernlog_version=__version__, unexplained=unexplained, windows=windows,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pandas as pd
 
 from ..model import HostReport, TS_UNKNOWN
@@ -44,7 +42,8 @@ def build_report(host_events, *, facts, episodes, correlation, kernlog_version: 
         supp = events[events["tag"] == SUPPRESSED_TAG]
         accounting["suppressed_messages"] = int(
             sum(int((f or {}).get("count", 0) or 0) for f in supp["fields"]))
-        accounting["repeat_folded"] = int((every["count"] - 1).clip(lower=0).sum())
+        counts = every["count"].to_numpy()
+        accounting["repeat_folded"] = int(counts[counts > 1].sum() - (counts > 1).sum())
     else:
         accounting["suppressed_messages"] = 0
         accounting["repeat_folded"] = 0
@@ -73,14 +72,14 @@ def build_report(host_events, *, facts, episodes, correlation, kernlog_version: 
 def _period(events: pd.DataFrame) -> dict:
     if not len(events):
         return {"start": None, "end": None, "boots": 0, "ts_quality": {}, "events": 0}
-    ts = events["ts"].dropna()
-    quality = Counter(events["ts_quality"].fillna(TS_UNKNOWN))
-    boots = events["boot"].dropna()
+    # whole-column reductions (a streamed host's table has millions of rows)
+    ts = events["ts"]
+    quality = events["ts_quality"].fillna(TS_UNKNOWN).value_counts()
     return {
-        "start": _iso(ts.min()) if len(ts) else None,
-        "end": _iso(ts.max()) if len(ts) else None,
-        "boots": int(boots.nunique()) if len(boots) else 0,
-        "ts_quality": dict(sorted(quality.items())),
+        "start": _iso(ts.min()),
+        "end": _iso(ts.max()),
+        "boots": int(events["boot"].nunique()),
+        "ts_quality": dict(sorted((str(q), int(n)) for q, n in quality.items() if n > 0)),
         "events": int(len(events)),
         "tagged": int(events["tag"].notna().sum()),
     }

@@ -39,6 +39,9 @@ OUTLIER_Z = 3.5
 OUTLIER_RATIO = 10.0
 #: Scale floor for host rates (log1p units): hosts within ~20 % of each other never stand out.
 MIN_HOST_SCALE = 0.2
+_NAT = np.iinfo(np.int64).min
+#: Rows per block when counting (window, label) cells.
+_BLOCK = 1 << 20
 
 
 def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 5) -> list[dict]:
@@ -56,35 +59,75 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
         raise UsageError(f"window must be positive, got {window!r}")
     if not len(events) or "ts" not in events:
         return []
-    ts = pd.to_datetime(events["ts"], errors="coerce", utc=True)
-    timed = ts.notna().to_numpy()
+    ts_ns = _ns(events["ts"])
+    timed = ts_ns != _NAT
     if not timed.any():
         return []
     label_codes, names = _label_codes(events, timed)
-    weight = pd.to_numeric(events["count"][timed], errors="coerce").fillna(1).clip(
-        lower=1).to_numpy(dtype=float) if "count" in events else np.ones(int(timed.sum()))
+    n_labels = max(len(names), 1)
+    if "count" in events:
+        counts = events["count"]
+        values = counts.to_numpy() if counts.dtype.kind in "iuf" else \
+            pd.to_numeric(counts, errors="coerce").to_numpy(dtype=float)
+    else:
+        values = None
     if "host" in events:
-        host_codes, host_names = _codes(events["host"][timed])
+        host_all, host_names = _codes(events["host"])
         host_names = np.array(["" if pd.isna(h) else h for h in host_names] + [""],
                               dtype=object)
-        host_codes = np.where(host_codes < 0, len(host_names) - 1, host_codes)
     else:
-        host_codes, host_names = np.zeros(int(timed.sum()), dtype=np.int64), np.array([""])
-    # naive UTC window starts as int64 ns; labels and hosts as integer codes (a long log's
-    # rows are many, its labels and hosts few)
-    ns = ts[timed].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
-        dtype="datetime64[ns]").view(np.int64)
-    wins = ns - ns % width.value
-    del ns
+        host_all, host_names = None, np.array([""])
+    # (window, label) cells per host, summed a block of rows at a time: window starts from the
+    # epoch, labels and hosts as integer codes (a long log's rows are many, its cells few)
+    rows = np.flatnonzero(timed)
+    partial: dict[int, list] = {}
+    for lo in range(0, len(rows), _BLOCK):
+        block = rows[lo:lo + _BLOCK]
+        weight = np.ones(len(block)) if values is None else \
+            np.clip(np.nan_to_num(values[block].astype(float), nan=1.0), 1, None)
+        key = ts_ns[block] // width.value * n_labels + label_codes[lo:lo + _BLOCK]
+        hosts = np.zeros(len(block), dtype=np.int64) if host_all is None else \
+            np.where(host_all[block] < 0, len(host_names) - 1, host_all[block])
+        for code in np.unique(hosts):
+            mine = hosts == code
+            partial.setdefault(int(code), []).append(
+                _cells(key if mine.all() else key[mine],
+                       weight if mine.all() else weight[mine]))
+    del rows, label_codes
     out = []
     for code in np.argsort(host_names, kind="stable"):
-        mine = host_codes == code
-        if not mine.any():
+        if int(code) not in partial:
             continue
-        out += _score_host(wins[mine], label_codes[mine], weight[mine], width, names,
+        keys, sums = _merge_cells(partial.pop(int(code)))
+        out += _score_host(keys, sums, n_labels, width, names,
                            host=str(host_names[code]) if "host" in events else None)
     out.sort(key=lambda r: (-r["score"], r["start"]))
     return out[:limit]
+
+
+def _cells(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and the sum of ``weight`` per key."""
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
+        np.zeros(0, dtype=np.int64)
+    return key[starts], (np.add.reduceat(weight[order], starts) if len(starts)
+                         else np.zeros(0))
+
+
+def _merge_cells(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    if len(parts) == 1:
+        return parts[0]
+    return _cells(np.concatenate([k for k, _ in parts]), np.concatenate([s for _, s in parts]))
+
+
+def _ns(ts: pd.Series) -> np.ndarray:
+    """A time column as int64 ns UTC (_NAT where unknown); no copy for a UTC ns column."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype) and ts.dtype.unit == "ns":
+        return ts.dt.tz_convert("UTC").array.asi8
+    ts = pd.to_datetime(ts, errors="coerce", utc=True)
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
+        dtype="datetime64[ns]").view(np.int64)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -97,24 +140,26 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _label_codes(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Label code per timed row and the label names (first-appearance order): a row's tag, or
-    ``template: ...`` for an untagged row."""
-    tag = events["tag"][timed] if "tag" in events else pd.Series([None] * int(timed.sum()))
-    tagged = tag.notna().to_numpy()
-    template = events["template"][timed] if "template" in events else None
-    if template is None or not template[~tagged].notna().all():
-        rows = events[[c for c in _USED_COLUMNS if c in events]][timed]
-        codes, names = pd.factorize(_labels(rows))
-        return codes, np.asarray(names, dtype=object)
-    tag_codes, tag_names = _codes(tag)
-    tpl_codes, tpl_names = _codes(template)
-    combined = np.where(tagged, tag_codes, tpl_codes + len(tag_names))
-    del tag_codes, tpl_codes
-    codes, first = pd.factorize(combined)  # the order in which labels first appear
-    every = np.concatenate([np.asarray(tag_names, dtype=object),
-                            np.asarray([TEMPLATE_PREFIX + str(t) for t in tpl_names],
-                                       dtype=object)])
-    return codes, every[first]
+    """Label code per timed row and the label names: a row's tag, or ``template: ...`` for an
+    untagged row. Codes come from the columns' own codes (categorical) or one factorization;
+    names of labels no timed row has may be among ``names``."""
+    rows = np.flatnonzero(timed)
+    if "template" in events:
+        tag_codes, tag_names = _codes(events["tag"]) if "tag" in events else \
+            (np.full(len(events), -1, dtype=np.int8), np.zeros(0, dtype=object))
+        tpl_codes, tpl_names = _codes(events["template"])
+        tag_codes, tpl_codes = tag_codes[rows], tpl_codes[rows]
+        tagged = tag_codes >= 0
+        if (tpl_codes[~tagged] >= 0).all():
+            codes = np.where(tagged, tag_codes.astype(np.int64),
+                             tpl_codes.astype(np.int64) + len(tag_names))
+            names = np.concatenate([np.asarray(tag_names, dtype=object),
+                                    np.asarray([TEMPLATE_PREFIX + str(t) for t in tpl_names],
+                                               dtype=object)])
+            return codes, names
+    table = events[[c for c in _USED_COLUMNS if c in events]].iloc[rows]
+    codes, names = pd.factorize(_labels(table))
+    return codes, np.asarray(names, dtype=object)
 
 
 def _labels(rows: pd.DataFrame) -> np.ndarray:
@@ -132,10 +177,11 @@ def _labels(rows: pd.DataFrame) -> np.ndarray:
     return labels
 
 
-def _score_host(win_ns: np.ndarray, label: np.ndarray, weight: np.ndarray,
+def _score_host(cell_keys: np.ndarray, cell_counts: np.ndarray, n_labels: int,
                 width: pd.Timedelta, names: np.ndarray, *, host: str | None) -> list[dict]:
-    """Score one host's windows from its sparse (window, label) counts (per row: window start
-    in ns, label code into ``names``, weight).
+    """Score one host's windows from its sparse (window, label) counts: ``cell_keys`` (sorted;
+    window index from the epoch times ``n_labels`` plus the label code into ``names``) and
+    their summed weights.
 
     Equivalent to centring and scaling a dense windows x labels matrix of log counts by each
     label's median and interquartile range (empty windows included), without building it: a
@@ -143,17 +189,7 @@ def _score_host(win_ns: np.ndarray, label: np.ndarray, weight: np.ndarray,
     quarter of the windows has median and quartiles 0, so only its non-empty cells can score;
     the few frequent labels get their exact percentiles from their sorted values plus zeros.
     """
-    # cells sorted by (window, label), summed without a pandas groupby (rows may be millions)
-    origin = int(win_ns.min())
-    n_labels = int(label.max()) + 1 if len(label) else 1
-    key = (win_ns - origin) // width.value * n_labels + label
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    cell_keys = key[starts]
-    cell_counts = np.add.reduceat(weight[order], starts) if len(starts) else np.zeros(0)
-    del key, order
-    wins = pd.DatetimeIndex((origin + cell_keys // n_labels * width.value).view("datetime64[ns]"))
+    wins = pd.DatetimeIndex((cell_keys // n_labels * width.value).view("datetime64[ns]"))
     labels = names[cell_keys % n_labels]
     start, end = wins.min(), wins.max()
     n_windows = int((end - start) / width) + 1
