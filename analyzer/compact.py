@@ -20,10 +20,10 @@ source, within the same hour, of the same time kind, never earlier than the line
 the clock gives it exactly what it gives ``k`` shifted by the wall-time difference
 (``apply_clock``): same year, zone offset, boot and segment. Rows with both a wall time and an
 uptime are passed to the clock as phantoms so boot starts (a median) are computed over all of
-them. Lines whose message also appears in a log without wall times are promoted back to rows
-before the clock (uptime anchoring compares them), as are all dropped lines of a log whose
-year the clock could not infer. ``tests/test_compact.py`` holds that the report is the same
-as the one computed from every row.
+them. Dropped lines that uptime anchoring could compare (an undated line whose message a dated
+line has, or the reverse; ``anchor_promotions``) are promoted back to rows and the clock runs
+again. ``tests/test_compact.py`` holds that the report is the same as the one computed from
+every row.
 """
 
 from __future__ import annotations
@@ -300,14 +300,33 @@ class Splitter:
 # After the clock
 
 
-def anchor_keys(events: pd.DataFrame, clocked) -> np.ndarray:
-    """Message keys of rows in segments without any wall time (what uptime anchoring matches
-    dated lines against)."""
+def anchor_promotions(events: pd.DataFrame, rest: Rest, clocked) -> np.ndarray:
+    """Which dropped rows uptime anchoring could compare (mask over ``rest``).
+
+    Anchoring matches lines of segments without any wall time (a dmesg; a syslog whose year is
+    unknown) against lines with one, by message. A dropped row takes part when its message
+    also occurs on the other side: an undated row whose message some dated row has, or a dated
+    row whose message some undated row has. ``events``: the kept rows, clocked once.
+    """
     placement = clocked.placement
-    if placement is None or not len(placement.undated) or "mhash" not in events:
-        return np.zeros(0, dtype=np.int64)
-    rows = np.isin(clocked.segments, placement.undated)
-    return np.unique(events["mhash"].to_numpy()[rows])
+    none = np.zeros(len(rest), dtype=bool)
+    if placement is None or not len(placement.undated) or not len(rest):
+        return none
+    undated_e = np.isin(clocked.segments, placement.undated)
+    dated_e = ~undated_e & clocked.events["ts"].notna().to_numpy()
+    mhash_e = events["mhash"].to_numpy()
+    k = preceding_rows(events, rest["seq"], rest["line"])
+    undated_r, dated_r = undated_e[k], dated_e[k]
+    del k
+    mhash_r = rest["mhash"]
+    undated_keys = np.union1d(mhash_e[undated_e], mhash_r[undated_r])
+    dated_keys = np.union1d(mhash_e[dated_e], mhash_r[dated_r])
+    if not len(undated_keys) or not len(dated_keys):
+        return none  # nothing to match on one side: anchoring finds the same without them
+    # (today undated rows are never dropped where dated rows exist: lines without a wall time
+    # are always kept, and a year-less log is undated only when nothing on the host is dated;
+    # the first term keeps this exact should the clock change)
+    return (undated_r & np.isin(mhash_r, dated_keys)) | (dated_r & np.isin(mhash_r, undated_keys))
 
 
 def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -> pd.DataFrame:

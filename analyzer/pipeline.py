@@ -151,7 +151,7 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     and the rest as numbers (``analyzer.compact``); clock both."""
     from .clock import assign_clock
     from .clock.zone import resolve_zone
-    from .compact import Splitter, anchor_keys, apply_clock, phantoms, promote
+    from .compact import Splitter, anchor_promotions, apply_clock, phantoms, promote
     from .templates.shapes import ShapeTable
 
     accounting = Accounting(skipped=list(inventory.skipped))
@@ -191,14 +191,8 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
 
     clocked = clock(events)
     if len(rest):
-        # promote dropped lines uptime anchoring would compare, and every dropped line of a
-        # log whose year is unknown (its lines are then undated, so all of them may anchor)
-        keys = anchor_keys(events, clocked)
-        mask = np.isin(rest["mhash"], keys) if len(keys) else np.zeros(len(rest), dtype=bool)
-        unknown = clocked.events["year_source"].isna() & clocked.events["wall_kind"].eq(
-            "noyear") & clocked.events["ts"].isna()
-        if unknown.any():
-            mask |= np.isin(rest["seq"], clocked.events["seq"][unknown].unique())
+        # dropped lines uptime anchoring would compare come back as rows
+        mask = anchor_promotions(events, rest, clocked)
         if mask.any():
             events = promote(events, rest, mask, source_table)
             clocked = clock(events)

@@ -171,13 +171,27 @@ def test_undated_dmesg_anchors_through_dropped_lines(tmp_path, small_chunks):
     _assert_same_report(options, full, streamed)
 
 
-def test_yearless_log_without_a_year_keeps_every_row(tmp_path, small_chunks):
-    """Nothing dates the lines: their times stay unknown, so every dropped line is promoted
-    back (any of them might anchor) and the report is the full read's."""
+def test_yearless_log_without_a_year(tmp_path, small_chunks):
+    """Nothing dates the lines: their times stay unknown and nothing dated could anchor them,
+    so they stay numbers only; the report is the full read's."""
     rng = random.Random(5)
     (tmp_path / "kern.log").write_text("\n".join(_tricky_log(rng, uptimes=True)) + "\n")
     options, full, streamed = _both([str(tmp_path / "kern.log")])
-    assert _assert_same_rows(full, streamed) == 0
+    assert _assert_same_rows(full, streamed) > len(full.events) // 4
+    _assert_same_report(options, full, streamed)
+
+
+def test_yearless_log_dated_by_a_log_of_another_family(tmp_path, small_chunks):
+    """A year-less syslog takes its year from a dated log of another family (months apart);
+    boots are merged across both through wall+uptime pairs."""
+    rng = random.Random(11)
+    lines = _tricky_log(rng, uptimes=True)[1400:]
+    (tmp_path / "kern.log").write_text("\n".join(lines) + "\n")
+    dated = [f"2009-06-15T12:00:00.000000+00:00 dom0 kernel: {line.split('kernel: ', 1)[1]}"
+             for line in lines]
+    (tmp_path / "boot.log").write_text("\n".join(dated[:50]) + "\n")
+    options, full, streamed = _both([str(tmp_path)])
+    _assert_same_rows(full, streamed)
     _assert_same_report(options, full, streamed)
 
 
