@@ -85,7 +85,6 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
     from .patterns import load_library
     from .sources import discover
     from .tag import tag_events
-    from .templates.shapes import ShapeTable
 
     if library is None:
         library = load_library(tuple(options.patterns))
@@ -97,24 +96,13 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
         finally:
             inventory.close()
     try:
-        accounting = Accounting(skipped=list(inventory.skipped))
-        frames: list[pd.DataFrame] = []
-        fact_texts: list[tuple[Source, str]] = []
-        shapes = None if keep_untagged else ShapeTable()
-        for seq_base, source in enumerate(inventory.sources):
-            if source.role == ROLE_LOG:
-                frame = _read_log(source, options=options, accounting=accounting,
-                                  shapes=shapes)
-                if frame is not None and len(frame):
-                    frame["seq"] = seq_base
-                    frames.append(frame)
-            elif source.role == ROLE_FACT:
-                text = _read_fact(source, accounting)
-                if text is not None:
-                    fact_texts.append((source, text))
-        lines_read = sum(a.lines_read for a in accounting.sources)
-        if lines_read == 0 and not fact_texts:
-            raise InputError(_nothing_read_message(paths, inventory, accounting))
+        def read_log(seq: int, source: Source, accounting: Accounting):
+            frame = _read_log(source, options=options, accounting=accounting)
+            if frame is not None:
+                frame["seq"] = seq
+            return frame
+
+        frames, fact_texts, accounting = _read_sources(paths, inventory, read_log)
         events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
         del frames  # each stage's input is dropped as soon as its output exists (peak memory)
         clocked = assign_clock(events, collected=inventory.collected,
@@ -126,14 +114,11 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
         events["origin_host"] = events["host"]  # the line's own host field (central logs)
         events["host"] = host
         events, filtered = _apply_range(events, options)
-        clock_notes = list(clocked.notes)
-        if filtered:
-            clock_notes.append(f"{filtered:,} events outside --since/--until were left out")
         return HostEvents(
             host=host, events=events.reset_index(drop=True), accounting=accounting,
-            inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
+            inventory=inventory, fact_texts=fact_texts,
+            clock_notes=_with_range_note(clocked.notes, filtered),
             anchors=clocked.anchors, patterns_version=library.version,
-            shapes=None if shapes is None else shapes.shapes,
         )
     finally:
         inventory.close()
@@ -154,27 +139,18 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     from .compact import Splitter, anchor_promotions, apply_clock, phantoms, promote
     from .templates.shapes import ShapeTable
 
-    accounting = Accounting(skipped=list(inventory.skipped))
-    frames: list[pd.DataFrame] = []
-    fact_texts: list[tuple[Source, str]] = []
     shapes = ShapeTable() if mask else None
     zone, _ = resolve_zone(tz_option=options.tz, host_tz=inventory.timezone)
     splitter = Splitter(zone)
     source_table: dict[int, tuple[str, str | None]] = {}
-    for seq, source in enumerate(inventory.sources):
-        if source.role == ROLE_LOG:
-            frame = _read_log_streaming(source, seq, options=options, accounting=accounting,
-                                        shapes=shapes, splitter=splitter, library=library)
-            source_table[seq] = (source.path, accounting.sources[-1].format)
-            if frame is not None and len(frame):
-                frames.append(frame)
-        elif source.role == ROLE_FACT:
-            text = _read_fact(source, accounting)
-            if text is not None:
-                fact_texts.append((source, text))
-    lines_read = sum(a.lines_read for a in accounting.sources)
-    if lines_read == 0 and not fact_texts:
-        raise InputError(_nothing_read_message(paths, inventory, accounting))
+
+    def read_log(seq: int, source: Source, accounting: Accounting):
+        frame = _read_log_streaming(source, seq, options=options, accounting=accounting,
+                                    shapes=shapes, splitter=splitter, library=library)
+        source_table[seq] = (source.path, accounting.sources[-1].format)
+        return frame
+
+    frames, fact_texts, accounting = _read_sources(paths, inventory, read_log)
     events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
     del frames
     for name in ("tag", "category", "severity", "fields"):
@@ -199,19 +175,18 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
         apply_clock(clocked.events, rest, clocked)
     events = clocked.events
     clocked.events = None
-    events = events[~events["_absorbed"].to_numpy(dtype=bool)].drop(columns="_absorbed")
+    events = events[~events["_absorbed"].to_numpy(dtype=bool)].drop(
+        columns=[c for c in ("_absorbed", "_banner") if c in events])
     host = _host_name(options, inventory, None, splitter.hosts)
     events["origin_host"] = events["host"]
     events["host"] = host
     events, filtered = _apply_range(events, options)
     filtered += _range_rest(rest, options)
     release_memory()
-    clock_notes = list(clocked.notes)
-    if filtered:
-        clock_notes.append(f"{filtered:,} events outside --since/--until were left out")
     return HostEvents(
         host=host, events=events.reset_index(drop=True), accounting=accounting,
-        inventory=inventory, fact_texts=fact_texts, clock_notes=clock_notes,
+        inventory=inventory, fact_texts=fact_texts,
+        clock_notes=_with_range_note(clocked.notes, filtered),
         anchors=clocked.anchors, patterns_version=library.version,
         shapes=shapes.shapes if shapes is not None else None,
         rest=rest, source_table=source_table,
@@ -225,20 +200,12 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
     block is cut and the rules that look a few rows ahead see them."""
     from .clock.boots import banner_texts
     from .compact import EDGE_ROWS, message_hashes
-    from .parse import sniff
-    from .sources import iter_line_chunks
     from .tag import block_reach, tag_events
 
-    account = SourceAccount(path=source.path)
-    accounting.sources.append(account)
-    parser = None
     kept: list[pd.DataFrame] = []
-    markers = (0, None)
-    warned = 0
     pending: pd.DataFrame | None = None
     done = 0  # rows of this source finalized so far (before block grouping)
     hold = block_reach(library) + EDGE_ROWS + 1
-
     flushes = 0
 
     def flush(last: bool) -> None:
@@ -255,15 +222,14 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         final_rows = np.flatnonzero((np.arange(m) < cut) | ~present)
         region = pending.iloc[final_rows].copy()
         final_tagged = tagged[tagged.index.to_numpy() < cut]
-        for name in ("tag", "category", "severity", "fields"):
-            region[name] = pd.Series(None, index=region.index, dtype=object)
-            region.loc[final_tagged.index, name] = final_tagged[name]
-        region.loc[final_tagged.index, "message"] = final_tagged["message"]
-        region.loc[final_tagged.index, "end_line"] = final_tagged["end_line"]
+        at = np.searchsorted(final_rows, final_tagged.index.to_numpy())  # rows of region
+        for name in ("tag", "category", "severity", "fields", "message", "end_line"):
+            values = (np.full(len(region), None, dtype=object) if name not in region
+                      else region[name].to_numpy(copy=True))
+            values[at] = final_tagged[name].to_numpy()
+            region[name] = pd.Series(values, index=region.index, dtype=values.dtype)
         region["_absorbed"] = ~present[final_rows]
-        linux, xen = banner_texts(pending["message"].fillna("").to_numpy(dtype=object))
-        banner = (linux | xen).astype(np.int64)
-        csum = np.r_[0, np.cumsum(banner)]
+        csum = np.r_[0, np.cumsum(pending["_banner"].to_numpy(dtype=np.int64))]
         ahead = csum[np.minimum(final_rows + EDGE_ROWS + 1, m)] - csum[final_rows]
         out = splitter.split(region, seq=seq, near_banner=ahead > 0, first_rows=done,
                              last=last, total=done + m)
@@ -276,47 +242,74 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         if flushes % TRIM_EVERY == 0:
             release_memory()
 
-    try:
-        for chunk in iter_line_chunks(source, options=options, chunk_lines=STREAM_CHUNK_LINES):
-            account.lines_read += len(chunk.lines)
-            account.lines_truncated += chunk.lines_truncated
-            account.bytes_replaced += chunk.bytes_replaced
-            if chunk.stopped:
-                accounting.skipped.append(Skipped(source.path, chunk.stopped))
-            if not chunk.lines:
-                continue
-            if parser is None:
-                parser = sniff(chunk.lines)
-                account.format = parser.FORMAT
-            result = parser.parse(chunk.lines, source=source.path, first_line=chunk.first_line)
-            account.lines_parsed += result.lines_parsed
-            account.unparsed.update(result.unparsed)
-            kept_warnings = result.warnings[: MAX_WARNINGS_PER_SOURCE - warned]
-            accounting.warnings.extend(kept_warnings)
-            warned += len(kept_warnings)
-            markers = _renumber_markers(result.events, markers)
-            if result.leading_repeats and pending is not None and len(pending):
-                pending.iloc[-1, pending.columns.get_loc("count")] += result.leading_repeats
+    def prepared():
+        """Parsed chunks with shapes, hashes and source columns (runs in a worker thread:
+        its Arrow work overlaps the tagging and splitting of the chunk before)."""
+        for result in _parsed_chunks(source, options=options, accounting=accounting,
+                                     chunk_lines=STREAM_CHUNK_LINES):
             ev = result.events
-            if not len(ev):
-                continue
-            ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
-                np.zeros(len(ev), dtype=np.int32)
-            ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
-            ev["source"] = source.path
-            ev["format"] = account.format
-            ev["family"] = source.family
-            ev["rotation"] = source.rotation
-            ev["kind"] = source.kind
-            ev["seq"] = seq
-            pending = ev if pending is None else pd.concat([pending, ev], ignore_index=True)
-            flush(last=False)
-    except OSError as e:
-        accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
+            if len(ev):
+                ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
+                    np.zeros(len(ev), dtype=np.int32)
+                messages = ev["message"].fillna("").to_numpy(dtype=object)
+                ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
+                linux, xen = banner_texts(messages)
+                ev["_banner"] = linux | xen  # the Splitter keeps the lines before a banner
+                _source_columns(ev, source, accounting.sources[-1].format, seq=seq)
+            yield result
+
+    for result in _ahead(prepared()):
+        if result.leading_repeats and pending is not None and len(pending):
+            pending.iloc[-1, pending.columns.get_loc("count")] += result.leading_repeats
+        ev = result.events
+        if not len(ev):
+            continue
+        pending = ev if pending is None else pd.concat([pending, ev], ignore_index=True)
+        flush(last=False)
     flush(last=True)
     if not kept:
         return None
     return _unpack_strings(kept)
+
+
+def _ahead(items, depth: int = 2):
+    """``items`` produced by a worker thread, at most ``depth`` ahead of the consumer; an
+    exception in the worker is raised here, in order."""
+    import queue
+    import threading
+
+    done = object()
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put((done, None))
+        except BaseException as e:  # handed to the consumer, raised there
+            box.put((done, e))
+
+    worker = threading.Thread(target=work, name="kernlog-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = box.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 #: Text columns the streaming read parks in Arrow buffers between chunks (see _pack_strings).
@@ -437,21 +430,52 @@ def report_for(host_events: HostEvents, *, options: Options, rules=None,
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_log(source: Source, *, options: Options, accounting: Accounting,
-              shapes=None) -> pd.DataFrame | None:
-    """Parse one log source chunk by chunk; count every line; with a ``ShapeTable``, give
-    each row the ``shape`` of its message as the chunk is read."""
+def _read_sources(paths, inventory: Inventory, read_log):
+    """Every source of the host: logs through ``read_log(seq, source, accounting)`` (a frame
+    or None), facts as text. Returns (frames, fact_texts, accounting); raises InputError when
+    nothing at all could be read."""
+    accounting = Accounting(skipped=list(inventory.skipped))
+    frames: list[pd.DataFrame] = []
+    fact_texts: list[tuple[Source, str]] = []
+    for seq, source in enumerate(inventory.sources):
+        if source.role == ROLE_LOG:
+            frame = read_log(seq, source, accounting)
+            if frame is not None and len(frame):
+                frames.append(frame)
+        elif source.role == ROLE_FACT:
+            text = _read_fact(source, accounting)
+            if text is not None:
+                fact_texts.append((source, text))
+    lines_read = sum(a.lines_read for a in accounting.sources)
+    if lines_read == 0 and not fact_texts:
+        raise InputError(_nothing_read_message(paths, inventory, accounting))
+    return frames, fact_texts, accounting
+
+
+def _with_range_note(notes, filtered: int) -> list[str]:
+    notes = list(notes)
+    if filtered:
+        notes.append(f"{filtered:,} events outside --since/--until were left out")
+    return notes
+
+
+def _parsed_chunks(source: Source, *, options: Options, accounting: Accounting,
+                   chunk_lines: int | None = None):
+    """Parse one log source chunk by chunk, counting every line in ``accounting`` (a new
+    ``SourceAccount``, the last of ``accounting.sources``); yields each chunk's ParseResult
+    (journal boot markers numbered per source). A source that vanishes or cannot be read
+    mid-run keeps what was read; the rest is counted as skipped."""
     from .parse import sniff
     from .sources import iter_line_chunks
 
     account = SourceAccount(path=source.path)
     accounting.sources.append(account)
     parser = None
-    frames = []
     markers = (0, None)  # journal "-- Boot --" markers seen so far in this source, last id
     warned = 0  # warnings (unparsed-line excerpts) kept for this source
+    extra = {} if chunk_lines is None else {"chunk_lines": chunk_lines}
     try:
-        for chunk in iter_line_chunks(source, options=options):
+        for chunk in iter_line_chunks(source, options=options, **extra):
             account.lines_read += len(chunk.lines)
             account.lines_truncated += chunk.lines_truncated
             account.bytes_replaced += chunk.bytes_replaced
@@ -469,24 +493,36 @@ def _read_log(source: Source, *, options: Options, accounting: Accounting,
             accounting.warnings.extend(kept)
             warned += len(kept)
             markers = _renumber_markers(result.events, markers)
-            if result.leading_repeats and frames and len(frames[-1]):
-                last = frames[-1]
-                last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
-            if len(result.events):
-                _share_strings(result.events)
-                if shapes is not None:
-                    result.events["shape"] = shapes.add(result.events["message"])
-                frames.append(result.events)
+            yield result
     except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
         accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
-    if not frames:
-        return None
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _source_columns(frame: pd.DataFrame, source: Source, fmt: str | None, **more) -> None:
+    """The columns every row of a source shares (in place)."""
     frame["source"] = source.path
-    frame["format"] = account.format
+    frame["format"] = fmt
     frame["family"] = source.family
     frame["rotation"] = source.rotation
     frame["kind"] = source.kind
+    for name, value in more.items():
+        frame[name] = value
+
+
+def _read_log(source: Source, *, options: Options, accounting: Accounting) -> pd.DataFrame | None:
+    """Every event of one log source, one row each (``kernlog events``, ``templates``)."""
+    frames = []
+    for result in _parsed_chunks(source, options=options, accounting=accounting):
+        if result.leading_repeats and frames and len(frames[-1]):
+            last = frames[-1]
+            last.iloc[-1, last.columns.get_loc("count")] += result.leading_repeats
+        if len(result.events):
+            _share_strings(result.events)
+            frames.append(result.events)
+    if not frames:
+        return None
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    _source_columns(frame, source, accounting.sources[-1].format)
     return frame
 
 
