@@ -36,17 +36,17 @@ import numpy as np
 import pandas as pd
 
 from .clock.boots import NAT
+from .codes import running_codes
 from .correlate.domains import XEND_CREATE_HINT
 from .memory import release_memory
-from .model import TS_BOOT_RELATIVE, TS_QUALITIES, TS_UNKNOWN
+from .model import (KERNEL_FORMATS, KERNEL_PROGRAMS, TS_BOOT_RELATIVE, TS_QUALITIES,
+                    TS_UNKNOWN)
 
 #: Lines kept before a banner and at the start and end of a source (boots look at the rows
 #: before a banner: ``clock.boots.EARLY_ROWS`` plus margin).
 EDGE_ROWS = 32
 HOUR_NS = 3600 * 10**9
 _KINDS = {"utc": 0, "local": 1, "noyear": 2}
-KERNEL_PROGRAMS = frozenset({"kernel", "xen"})  # = templates.render (kernel lines)
-KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_capture"})
 QUALITY_CODES = {q: i for i, q in enumerate(TS_QUALITIES)}
 
 
@@ -118,22 +118,10 @@ class Rest:
             return len(self.arrays["line"])
         return sum(len(p) for p in self._parts["line"])
 
-    def _codes(self, values: np.ndarray, table: dict, names: list) -> np.ndarray:
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-        local = np.empty(len(uniques), dtype=np.int32)
-        for i, v in enumerate(uniques):
-            key = None if v is None or (isinstance(v, float) and v != v) else v
-            code = table.get(key)
-            if code is None:
-                code = table[key] = len(names)
-                names.append(key)
-            local[i] = code
-        return local[codes]
-
     def append(self, columns: dict) -> None:
         columns = dict(columns)
-        columns["prog"] = self._codes(columns["prog"], self._program_code, self.programs)
-        columns["host"] = self._codes(columns["host"], self._host_code, self.hosts)
+        columns["prog"] = running_codes(columns["prog"], self._program_code, self.programs)
+        columns["host"] = running_codes(columns["host"], self._host_code, self.hosts)
         for name, dtype in self.COLUMNS.items():
             self._parts[name].append(np.asarray(columns[name]).astype(dtype, copy=False))
 

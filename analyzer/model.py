@@ -25,6 +25,11 @@ TS_BOOT_RELATIVE = "boot_relative"
 TS_UNKNOWN = "unknown"
 TS_QUALITIES = (TS_EXACT, TS_YEAR_INFERRED, TS_BOOT_RELATIVE, TS_UNKNOWN)
 
+#: Programs and formats whose lines are kernel or hypervisor messages (the report's
+#: unexplained messages are the untagged ones among them).
+KERNEL_PROGRAMS = frozenset({"kernel", "xen"})
+KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_capture"})
+
 # ---------------------------------------------------------------------------------------------
 # Unparsed-line reasons (shown in reports; keep them words a person agrees with)
 

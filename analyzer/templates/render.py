@@ -20,13 +20,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..model import KERNEL_FORMATS, KERNEL_PROGRAMS
 from ..report.escape import code
 from .mining import MinedTemplates, mine_templates, templates_of
 
 FORMATS = ("jsonl", "markdown")
-#: Programs and formats whose lines are kernel or hypervisor messages.
-KERNEL_PROGRAMS = frozenset({"kernel", "xen"})
-KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_capture"})
 #: A template bursts when this share of its lines (at least BURST_MIN) fall in one window.
 BURST_WINDOW = pd.Timedelta(minutes=10)
 BURST_SHARE = 0.5

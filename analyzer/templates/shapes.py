@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..codes import running_codes
 from .masking import mask_messages
 
 __all__ = ["ShapeTable"]
@@ -43,14 +44,4 @@ class ShapeTable:
         """The shape id (int32) of each message; new shapes are appended to ``shapes``."""
         if not len(messages):
             return np.zeros(0, dtype=np.int32)
-        masked = mask_messages(messages)
-        codes, uniques = pd.factorize(masked, use_na_sentinel=False)
-        ids, shapes = self._ids, self.shapes
-        local = np.empty(len(uniques), dtype=np.int32)
-        for i, shape in enumerate(uniques):
-            sid = ids.get(shape)
-            if sid is None:
-                sid = ids[shape] = len(shapes)
-                shapes.append(shape)
-            local[i] = sid
-        return local[codes]
+        return running_codes(mask_messages(messages), self._ids, self.shapes)
