@@ -306,11 +306,11 @@ def anchor_promotions(events: pd.DataFrame, rest: Rest, clocked) -> np.ndarray:
     k = preceding_rows(events, rest["seq"], rest["line"])
     undated_r, dated_r = undated_e[k], dated_e[k]
     del k
+    if not (dated_e.any() or dated_r.any()) or not (undated_e.any() or undated_r.any()):
+        return none  # nothing to match on one side: anchoring finds the same without them
     mhash_r = rest["mhash"]
     undated_keys = np.union1d(mhash_e[undated_e], mhash_r[undated_r])
     dated_keys = np.union1d(mhash_e[dated_e], mhash_r[dated_r])
-    if not len(undated_keys) or not len(dated_keys):
-        return none  # nothing to match on one side: anchoring finds the same without them
     # (today undated rows are never dropped where dated rows exist: lines without a wall time
     # are always kept, and a year-less log is undated only when nothing on the host is dated;
     # the first term keeps this exact should the clock change)

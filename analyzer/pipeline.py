@@ -242,23 +242,30 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         if flushes % TRIM_EVERY == 0:
             release_memory()
 
-    def prepared():
-        """Parsed chunks with shapes, hashes and source columns (runs in a worker thread:
-        its Arrow work overlaps the tagging and splitting of the chunk before)."""
+    def parsed():
+        """Parsed chunks with message hashes, banner flags and source columns."""
         for result in _parsed_chunks(source, options=options, accounting=accounting,
                                      chunk_lines=STREAM_CHUNK_LINES):
             ev = result.events
             if len(ev):
-                ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
-                    np.zeros(len(ev), dtype=np.int32)
-                messages = ev["message"].fillna("").to_numpy(dtype=object)
                 ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
-                linux, xen = banner_texts(messages)
+                linux, xen = banner_texts(ev["message"].fillna("").to_numpy(dtype=object))
                 ev["_banner"] = linux | xen  # the Splitter keeps the lines before a banner
                 _source_columns(ev, source, accounting.sources[-1].format, seq=seq)
             yield result
 
-    for result in _ahead(prepared()):
+    def shaped(results):
+        """Each chunk's message shapes (the masking: Arrow RE2 passes)."""
+        for result in results:
+            ev = result.events
+            if len(ev):
+                ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
+                    np.zeros(len(ev), dtype=np.int32)
+            yield result
+
+    # three stages on their own threads, a chunk apart: parse, mask, then tag and split here
+    # (the Arrow work of the first two releases the interpreter)
+    for result in _ahead(shaped(_ahead(parsed()))):
         if result.leading_repeats and pending is not None and len(pending):
             pending.iloc[-1, pending.columns.get_loc("count")] += result.leading_repeats
         ev = result.events
@@ -272,7 +279,7 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
     return _unpack_strings(kept)
 
 
-def _ahead(items, depth: int = 2):
+def _ahead(items, depth: int = 1):
     """``items`` produced by a worker thread, at most ``depth`` ahead of the consumer; an
     exception in the worker is raised here, in order."""
     import queue
