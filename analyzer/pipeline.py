@@ -137,9 +137,12 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     from .clock import assign_clock
     from .clock.zone import resolve_zone
     from .compact import Splitter, anchor_promotions, apply_clock, phantoms, promote
-    from .templates.shapes import ShapeTable
 
-    shapes = ShapeTable() if mask else None
+    shapes = None
+    if mask:  # (the templates package brings scikit-learn: imported only when masking)
+        from .templates.shapes import ShapeTable
+
+        shapes = ShapeTable()
     zone, _ = resolve_zone(tz_option=options.tz, host_tz=inventory.timezone)
     splitter = Splitter(zone)
     source_table: dict[int, tuple[str, str | None]] = {}
