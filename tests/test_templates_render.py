@@ -168,7 +168,11 @@ def test_unexplained_ignores_tagged_and_non_kernel_lines():
 
 
 def test_burst_windows_are_ten_minutes_from_the_epoch_not_from_the_first_line():
-    from analyzer.templates.render import _bursts
+    from analyzer.templates.render import _burst_cells, _bursts_of
+
+    def _bursts(tid, ts, weight):
+        return _bursts_of([_burst_cells(tid, ts, weight, int(tid.max()) + 1)],
+                          int(tid.max()) + 1)
 
     at = pd.to_datetime(["2009-03-06 10:06:00", "2009-03-06 10:07:00", "2009-03-06 10:08:00",
                          "2009-03-06 10:09:00", "2009-03-06 10:11:00", "2009-03-06 10:12:00",

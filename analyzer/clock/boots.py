@@ -202,9 +202,8 @@ def segment_table(s: pd.DataFrame, seg: np.ndarray, phantoms: dict | None = None
                  "has_up": ~np.isnan(p_up), "banner": np.full(m, None, dtype=object),
                  "marker": np.zeros(m, dtype=bool), "format": columns["format"][at],
                  "source": columns["source"][at], "boot_id": np.full(m, None, dtype=object)}
-        columns = {k: np.concatenate([np.asarray(v), np.asarray(extra[k])])
-                   if not (isinstance(v, np.ndarray) and v.dtype == object)
-                   else np.concatenate([v, np.asarray(extra[k], dtype=object)])
+        columns = {k: np.concatenate([np.asarray(v),
+                                      np.asarray(extra[k], dtype=np.asarray(v).dtype)])
                    for k, v in columns.items()}
     frame = object_frame(columns)
     g = frame.groupby("seg", sort=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from .columns import NAT, codes_of, ns_utc, numbers
 from .mining import templates_of
 
 #: Floor of a label's scale (log1p units); with it one stray line scores ~1.4, 50 lines ~7.9.
@@ -39,7 +40,6 @@ OUTLIER_Z = 3.5
 OUTLIER_RATIO = 10.0
 #: Scale floor for host rates (log1p units): hosts within ~20 % of each other never stand out.
 MIN_HOST_SCALE = 0.2
-_NAT = np.iinfo(np.int64).min
 #: Rows per block when counting (window, label) cells.
 _BLOCK = 1 << 20
 
@@ -59,20 +59,15 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
         raise UsageError(f"window must be positive, got {window!r}")
     if not len(events) or "ts" not in events:
         return []
-    ts_ns = _ns(events["ts"])
-    timed = ts_ns != _NAT
+    ts_ns = ns_utc(events["ts"])
+    timed = ts_ns != NAT
     if not timed.any():
         return []
-    label_codes, names = _label_codes(events, timed)
+    label_codes, names = _labelcodes_of(events, timed)
     n_labels = max(len(names), 1)
-    if "count" in events:
-        counts = events["count"]
-        values = counts.to_numpy() if counts.dtype.kind in "iuf" else \
-            pd.to_numeric(counts, errors="coerce").to_numpy(dtype=float)
-    else:
-        values = None
+    values = numbers(events["count"]) if "count" in events else None
     if "host" in events:
-        host_all, host_names = _codes(events["host"])
+        host_all, host_names = codes_of(events["host"])
         host_names = np.array(["" if pd.isna(h) else h for h in host_names] + [""],
                               dtype=object)
     else:
@@ -121,33 +116,15 @@ def _merge_cells(parts: list) -> tuple[np.ndarray, np.ndarray]:
     return _cells(np.concatenate([k for k, _ in parts]), np.concatenate([s for _, s in parts]))
 
 
-def _ns(ts: pd.Series) -> np.ndarray:
-    """A time column as int64 ns UTC (_NAT where unknown); no copy for a UTC ns column."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype) and ts.dtype.unit == "ns":
-        return ts.dt.tz_convert("UTC").array.asi8
-    ts = pd.to_datetime(ts, errors="coerce", utc=True)
-    return ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
-        dtype="datetime64[ns]").view(np.int64)
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing) and values of a column; categorical codes as they are."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(dtype=np.int64), np.asarray(
-            column.cat.categories, dtype=object)
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def _label_codes(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _labelcodes_of(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Label code per timed row and the label names: a row's tag, or ``template: ...`` for an
     untagged row. Codes come from the columns' own codes (categorical) or one factorization;
     names of labels no timed row has may be among ``names``."""
     rows = np.flatnonzero(timed)
     if "template" in events:
-        tag_codes, tag_names = _codes(events["tag"]) if "tag" in events else \
+        tag_codes, tag_names = codes_of(events["tag"]) if "tag" in events else \
             (np.full(len(events), -1, dtype=np.int8), np.zeros(0, dtype=object))
-        tpl_codes, tpl_names = _codes(events["template"])
+        tpl_codes, tpl_names = codes_of(events["template"])
         tag_codes, tpl_codes = tag_codes[rows], tpl_codes[rows]
         tagged = tag_codes >= 0
         if (tpl_codes[~tagged] >= 0).all():

@@ -22,7 +22,8 @@ import pandas as pd
 from ..errors import UsageError
 from ..model import KERNEL_FORMATS, KERNEL_PROGRAMS
 from ..report.escape import code
-from .mining import MinedTemplates, mine_templates, templates_of
+from .columns import NAT, codes_of, ns_utc, numbers
+from .mining import mine_templates, templates_of
 
 FORMATS = ("jsonl", "markdown")
 #: A template bursts when this share of its lines (at least BURST_MIN) fall in one window.
@@ -35,7 +36,6 @@ NEW_AFTER = 0.5
 #: score counts half.
 BOOT_CHATTER = pd.Timedelta(minutes=5)
 MARKDOWN_LIMIT = 200
-NAT = np.iinfo(np.int64).min
 #: Rows per block of the unexplained-messages pass (its temporaries are a few such arrays).
 _BLOCK = 1 << 20
 
@@ -122,7 +122,7 @@ def kernel_untagged(events: pd.DataFrame) -> pd.Series:
     untagged = events["tag"].isna() if "tag" in events else pd.Series(True, index=events.index)
     if "program" in events:
         # decided once per distinct program (a long log's rows are many, its programs few)
-        codes, uniques = _column_codes(events["program"])
+        codes, uniques = codes_of(events["program"])
         known = np.array([str(u).lower() in KERNEL_PROGRAMS for u in uniques] + [True])
         kernelish = pd.Series(known[codes], index=events.index)
     else:
@@ -170,10 +170,10 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
         def tid_of(rows):
             return tid_sel[position[rows]]
     n_t = len(templates)
-    count_all = _numbers(events["count"]) if "count" in events else None
-    ts_all = _ns(events["ts"]) if "ts" in events else np.full(len(events), NAT, dtype=np.int64)
-    line_all = _numbers(events["line"]) if "line" in events else None
-    src_all, src_names = _column_codes(events["source"]) if "source" in events else (None, None)
+    count_all = numbers(events["count"]) if "count" in events else None
+    ts_all = ns_utc(events["ts"]) if "ts" in events else np.full(len(events), NAT, dtype=np.int64)
+    line_all = numbers(events["line"]) if "line" in events else None
+    src_all, src_names = codes_of(events["source"]) if "source" in events else (None, None)
     text_all = events["message"].notna().to_numpy()
     # read order: the table's, or its ``_order`` column (a streamed host's rows come unsorted)
     order_all = events["_order"].to_numpy() if "_order" in events else None
@@ -234,7 +234,6 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     def row_of(at: int) -> int:
         return int(np.flatnonzero(order_all == at)[0]) if order_all is not None else int(sel[at])
 
-    mined = MinedTemplates(np.zeros(0, dtype=np.int64), templates, np.zeros(n_t))
     count = per["count"].to_numpy(dtype=float)
     score = (np.log10(total / count) / max(math.log10(total), 1.0) if total > 1
              else np.ones(len(per)))
@@ -254,7 +253,7 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
     order = pd.DataFrame({"t": per.index.to_numpy(), "score": -score, "count": count,
                           "first": np.where(np.isnat(first_ns), np.iinfo(np.int64).min,
                                             first_ns.view(np.int64)),
-                          "template": [mined.templates[t] for t in per.index]})
+                          "template": [templates[t] for t in per.index]})
     order = order.sort_values(["score", "count", "first", "template"], kind="stable")
     results = []
     for t, sc in zip(order["t"].to_numpy()[:limit], -order["score"].to_numpy()[:limit]):
@@ -285,9 +284,9 @@ def unexplained_messages(events: pd.DataFrame, episodes: list, episode_of: pd.Se
         # no line with text: all were read as numbers only and the first fell outside
         # --since/--until; the template stands for its example
         row = events.iloc[row_of(at)] if at != no_text else pd.Series(
-            {"message": mined.templates[t], "source": None, "line": None})
+            {"message": templates[t], "source": None, "line": None})
         results.append({
-            "template": mined.templates[t], "count": n,
+            "template": templates[t], "count": n,
             "first": _iso(p["first"]), "last": _iso(p["last"]),
             "example": str(row["message"]),
             "source": None if pd.isna(row.get("source")) else str(row.get("source")),
@@ -333,28 +332,6 @@ def _boot_chatter(events: pd.DataFrame, rows: np.ndarray, ts_ns: np.ndarray,
         big = np.iinfo(np.int64).max
         chatter |= ~untimed & (row_start != big) & (ts_ns - row_start <= BOOT_CHATTER.value)
     return chatter
-
-
-def _numbers(column: pd.Series) -> np.ndarray:
-    """A numeric column's values without a copy when it is plain numbers (NaN: missing)."""
-    if column.dtype.kind in "iuf":
-        return column.to_numpy()
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-
-
-def _column_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing) and values of a column (categorical codes as they are)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
-    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def _ns(ts: pd.Series) -> np.ndarray:
-    """A time column as int64 ns UTC (NAT where unknown)."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype) and ts.dtype.unit == "ns":
-        return ts.dt.tz_convert("UTC").array.asi8  # no copy: the column's own values
-    return _utc(ts).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _episode_key(eid: str):
@@ -458,11 +435,3 @@ def _bursts_of(cells: list, n_t: int) -> dict[int, bool]:
     # a template present in one window only is a burst only if it is not just a single line
     flag = (peak >= BURST_MIN) & (peak >= BURST_SHARE * total)
     return {int(k): bool(flag[k]) for k in np.flatnonzero(present)}
-
-
-def _bursts(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray) -> dict[int, bool]:
-    """``_bursts_of`` for one set of timed lines (template, time in ns, weight)."""
-    if not len(tid):
-        return {}
-    n_t = int(tid.max()) + 1
-    return _bursts_of([_burst_cells(tid, ts_ns, weight, n_t)], n_t)
