@@ -14,10 +14,12 @@ many layers::
 
 Public API (stable; other parsers import it):
 
-- ``to_arrow(lines) -> pa.StringArray``
+- ``to_arrow(lines) -> pa.StringArray``; ``to_arrow_texts(lines)`` (the array and the strings)
 - ``extract(lines, pattern, *, rstrip=(), skip=()) -> pandas.DataFrame`` named groups + ``matched``
 - ``extract_arrays(lines, pattern, *, rstrip=())`` (pyarrow groups, matched) and
   ``groups_frame(groups, matched, *, skip=())``, the two halves of ``extract``
+- ``extract_head(lines, head, *, tail="message")``: ``extract_arrays`` of ``head`` followed by
+  the rest of the line, for headers (RE2 matches the header only)
 - ``blank_mask(lines) -> np.ndarray[bool]``
 - ``fold_continuations(is_event, is_cont, messages, cont_texts) -> Folded``
 - ``make_events(*, line, message, ...) -> pandas.DataFrame`` (exactly PARSE_COLUMNS)
@@ -28,7 +30,7 @@ Public API (stable; other parsers import it):
 - ``strip_ansi(text)``, ``strip_ansi_many(texts)``, ``excerpt(text)``
 - ``build_wall(year=, month=, day=, time=) -> np.ndarray[datetime64[ns]]``, ``MONTHS``
 - ``build_wall_iso(date, time)`` for ``2009-06-30`` dates
-- ``starts_with_space(lines)``, ``rstrip_many(texts)``, ``LineTexts(lines)`` (lazy rstrip)
+- ``starts_with_space(lines)``, ``LineTexts(lines)`` (lazy rstrip)
 - ``SYSLOG_LEVELS`` (name -> 0..7 priority)
 """
 
@@ -83,11 +85,17 @@ def to_arrow(lines: Sequence[str] | pa.Array) -> pa.Array:
         lines = lines.combine_chunks()
     if isinstance(lines, pa.Array):
         return lines
+    return to_arrow_texts(lines)[0]
+
+
+def to_arrow_texts(lines: Sequence[str]) -> tuple[pa.Array, Sequence[str]]:
+    """``to_arrow(lines)`` and the same strings as Python ``str``: ``lines`` itself unless a
+    string had to be replaced."""
     try:
-        return pa.array(lines, type=pa.string())
+        return pa.array(lines, type=pa.string()), lines
     except (UnicodeEncodeError, pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([str(s).encode("utf-8", "replace").decode("utf-8") for s in lines],
-                        type=pa.string())
+        texts = [str(s).encode("utf-8", "replace").decode("utf-8") for s in lines]
+        return pa.array(texts, type=pa.string()), texts
 
 
 def extract(lines: Sequence[str] | pa.Array, pattern: str, *,
@@ -126,10 +134,49 @@ def extract_arrays(lines: Sequence[str] | pa.Array, pattern: str, *,
     return groups, matched
 
 
-def groups_frame(groups: dict[str, pa.Array], matched: np.ndarray, *,
+def extract_head(lines: Sequence[str], head: str, *, tail: str = "message",
+                 arr: pa.Array | None = None) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
+    """``extract_arrays(lines, head + "(?P<tail>.*)$", rstrip=(tail,))``, faster.
+
+    ``head`` matches a line's header: it starts with ``^`` and has no top-level ``|``. The
+    ``tail`` group, the rest of the line after the header without trailing whitespace (``""``
+    where the header did not match), is cut from the Python strings and returned as an object
+    array; the other groups are pyarrow arrays as in ``extract_arrays``.
+
+    Why: a capture group that runs to the end of the line keeps RE2 in its submatch engine
+    over the whole line; matching only the header is 2-3x cheaper on syslog lines, and the
+    message is one Python slice per line instead of an Arrow string converted back.
+    ``arr``: the caller's ``arr, lines = to_arrow_texts(lines)``, to convert only once.
+
+    >>> g, m = extract_head(["<1>abc  ", "x"], r"^<(?P<n>\\d)>")
+    >>> g["n"].to_pylist(), g["message"].tolist(), m.tolist()
+    (['1', ''], ['abc', ''], [True, False])
+    """
+    if not head.startswith("^"):
+        raise ValueError(f"header pattern must start with '^': {head!r}")
+    if arr is None:
+        arr, lines = to_arrow_texts(lines)
+    groups, matched = extract_arrays(arr, "^(?P<_head>" + head[1:] + ")")
+    n = len(arr)
+    start = np.zeros(n, dtype=np.int64)
+    end = np.zeros(n, dtype=np.int64)
+    if n:
+        start[matched] = pc.utf8_length(groups["_head"]).to_numpy(zero_copy_only=False)[matched]
+        end[matched] = pc.utf8_length(pc.utf8_rtrim_whitespace(arr)).to_numpy(
+            zero_copy_only=False)[matched]
+    del groups["_head"]
+    rest = np.empty(n, dtype=object)
+    rest[:] = [s[a:b] for s, a, b in zip(lines, start.tolist(), end.tolist())]
+    groups[tail] = rest
+    return groups, matched
+
+
+def groups_frame(groups: dict[str, pa.Array | np.ndarray], matched: np.ndarray, *,
                  skip: Sequence[str] = ()) -> pd.DataFrame:
-    """The ``extract`` DataFrame of ``extract_arrays`` output: object columns + ``matched``."""
-    df = pd.DataFrame({k: pd.Series(np.asarray(v.to_numpy(zero_copy_only=False), dtype=object),
+    """The ``extract`` DataFrame of ``extract_arrays`` (or ``extract_head``) output: object
+    columns + ``matched``."""
+    df = pd.DataFrame({k: pd.Series(v if isinstance(v, np.ndarray) else
+                                    np.asarray(v.to_numpy(zero_copy_only=False), dtype=object),
                                     dtype=object, copy=False)
                        for k, v in groups.items() if k not in skip},
                       index=pd.RangeIndex(len(matched)))
@@ -396,12 +443,6 @@ def strip_ansi_many(texts: Sequence[str]) -> list:
     for i in np.flatnonzero(has).tolist():
         out[i] = ANSI_RE.sub("", out[i])
     return out
-
-
-def rstrip_many(texts: Sequence[str] | pa.Array) -> list:
-    """Trailing whitespace removed from every string (vectorized)."""
-    arr = to_arrow(texts)
-    return pc.utf8_rtrim_whitespace(arr).to_numpy(zero_copy_only=False).tolist()
 
 
 # Re-exported: the parsers use them through this module (imported last: they use the above).

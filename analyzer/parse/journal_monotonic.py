@@ -29,10 +29,11 @@ FORMAT = "journal_monotonic"
 
 #: ``[ 1234.567890] host program[pid]: message`` (RE2 syntax; host and program are single
 #: tokens, the program starts with a letter, ``_`` or ``(``).
-HEADER_RE = (
+HEAD_RE = (
     r"^\[\s*(?P<up>\d+\.\d+)\] (?P<host>[A-Za-z0-9][A-Za-z0-9._-]*) "
-    r"(?P<program>[A-Za-z_(][^\s:\[\]]*)(?:\[(?P<pid>\d+)\])?:(?: |$)(?P<message>.*)$"
+    r"(?P<program>[A-Za-z_(][^\s:\[\]]*)(?:\[(?P<pid>\d+)\])?:(?: |$)"
 )
+HEADER_RE = HEAD_RE + r"(?P<message>.*)$"
 
 
 def sniff(sample: list[str]) -> float:
@@ -49,7 +50,7 @@ def sniff(sample: list[str]) -> float:
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse journalctl short-monotonic lines (see the module docstring)."""
     arr = C.to_arrow(lines)
-    hdr = C.extract(arr, HEADER_RE)
+    hdr = C.groups_frame(*C.extract_head(lines, HEAD_RE))
     uptime = pd.to_numeric(hdr["up"], errors="coerce").to_numpy(dtype=np.float64)
     return assemble(FORMAT, lines, hdr, arr=arr, wall=None, wall_kind="none", uptime=uptime,
                     kernel_uptime=False, source=source, first_line=first_line)

@@ -45,8 +45,8 @@ RFC5424_RE = (
 )
 
 #: rsyslog ``RSYSLOG_FileFormat`` / journalctl short-iso: ``TIMESTAMP HOST TAG: MSG``.
-TRADITIONAL_RE = r"^(?:<(?P<pri>\d{1,3})>)?" + TIMESTAMP + r" " + HOST + r" +" + TAG + \
-    r"(?P<message>.*)$"
+TRADITIONAL_HEAD_RE = r"^(?:<(?P<pri>\d{1,3})>)?" + TIMESTAMP + r" " + HOST + r" +" + TAG
+TRADITIONAL_RE = TRADITIONAL_HEAD_RE + r"(?P<message>.*)$"
 
 
 def sniff(sample: list[str]) -> float:
@@ -63,11 +63,11 @@ def sniff(sample: list[str]) -> float:
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse RFC 5424 and RFC 3339-stamped syslog lines (see the module docstring)."""
     arr = C.to_arrow(lines)
-    hdr = C.extract(arr, TRADITIONAL_RE)
+    hdr = C.groups_frame(*C.extract_head(lines, TRADITIONAL_HEAD_RE))
     hdr["sd"] = ""
     miss = np.flatnonzero(~hdr["matched"].to_numpy())
     if len(miss):
-        strict = C.extract(arr.take(pa.array(miss)), RFC5424_RE)
+        strict = C.extract(arr.take(pa.array(miss)), RFC5424_RE, rstrip=("message",))
         ok = strict["matched"].to_numpy()
         if ok.any():
             for col in ("pri", "year", "month", "day", "time", "tz", "tzsign", "tzh", "tzm",

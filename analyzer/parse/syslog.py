@@ -50,11 +50,13 @@ TAG = (r"(?:(?P<program>[^\s:\[\]]+(?: [^\s:\[\]]+){0,2}?)(?:\[(?P<pid>[^\]\s]*)
 #: ``(XEN)`` after the time are not taken for hosts).
 HOST = r"(?P<host>[^\s\[\]()<>]+)"
 
-#: The RFC 3164 / journalctl short header (RE2 syntax, run over a whole chunk at once).
-HEADER_RE = (
+#: The RFC 3164 / journalctl short header up to the message (RE2 syntax, run over a whole
+#: chunk at once), and the whole line.
+HEAD_RE = (
     r"^(?:<(?P<pri>\d{1,3})>)?" + _MONTH + r" {1,2}(?P<day>\d{1,2}) "
-    r"(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) " + HOST + r" +" + TAG + r"(?P<message>.*)$"
+    r"(?P<time>\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) " + HOST + r" +" + TAG
 )
+HEADER_RE = HEAD_RE + r"(?P<message>.*)$"
 
 #: journalctl lines between entries: ``-- Logs begin at Tue 2021-09-07 10:00:00 CEST, end at
 #: ... --``, ``-- Journal begins at ... --``, ``-- No entries --``, boot markers.
@@ -64,9 +66,7 @@ BOOT_MARKER_RE = r"^-- (?:Boot [0-9a-fA-F-]+|Reboot) --\s*$"
 
 #: What may follow ``kernel:``: the rsyslog ``: `` oddity and/or the dmesg ``[uptime]`` (with an
 #: optional caller id ``[ T123]``/``[C1]``), then the message.
-KERNEL_PREFIX_RE = (
-    r"^(?P<colon>: )?(?:\[\s*(?P<up>\d+\.\d+)\](?:\[\s*[TC]\d+\])? ?)?(?P<rest>.*)$"
-)
+KERNEL_PREFIX_RE = r"^(?P<colon>: )?(?:\[\s*(?P<up>\d+\.\d+)\](?:\[\s*[TC]\d+\])? ?)?"
 
 
 def sniff(sample: list[str]) -> float:
@@ -80,8 +80,8 @@ def sniff(sample: list[str]) -> float:
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse RFC 3164 syslog / journalctl short lines (see the module docstring)."""
-    arr = C.to_arrow(lines)
-    groups, matched = C.extract_arrays(arr, HEADER_RE)
+    arr, texts = C.to_arrow_texts(lines)
+    groups, matched = C.extract_head(texts, HEAD_RE, arr=arr)
     wall = C.build_wall(year=2000, month=groups["mon"], day=groups["day"], time=groups["time"])
     hdr = C.groups_frame(groups, matched, skip=("mon", "day", "time", "pid"))
     wall_kind = np.where(np.isnat(wall), "none", "noyear").astype(object)
@@ -101,8 +101,8 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
              source: str = "", first_line: int = 1) -> ParseResult:
     """Turn header matches of a syslog-shaped chunk into a ParseResult.
 
-    ``hdr`` comes from ``_common.extract`` and has ``matched``, ``message`` and optionally
-    ``program``/``pid``/``host`` columns; ``wall``, ``wall_kind``, ``uptime`` and ``priority``
+    ``hdr`` comes from ``_common.extract`` or ``extract_head`` and has ``matched``,
+    ``message`` (without trailing whitespace) and optionally ``program``/``pid``/``host`` columns; ``wall``, ``wall_kind``, ``uptime`` and ``priority``
     hold one value per line (used where the header matched). Unmatched lines become journal meta
     lines, boot markers, continuations (indented, right after an event), ``empty`` or
     ``no_header``. Matched repeat lines fold into the previous event's count. With
@@ -113,8 +113,7 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
     arr = C.to_arrow(lines) if arr is None else arr
     tally = C.Tally(source=source, first_line=first_line, lines=lines)
     matched = hdr["matched"].to_numpy().astype(bool)
-    message = np.asarray(C.rstrip_many(hdr["message"].to_numpy(dtype=object)) if n else [],
-                         dtype=object)
+    message = hdr["message"].to_numpy(dtype=object, copy=True)
     program = hdr["program"].to_numpy(dtype=object) if "program" in hdr else np.full(n, None)
     up = np.full(n, np.nan) if uptime is None else np.asarray(uptime, dtype=np.float64).copy()
     if kernel_uptime and n:
@@ -183,9 +182,10 @@ def _split_kernel_prefix(program: np.ndarray, message: np.ndarray, matched: np.n
     pos, sub = pos[starts], sub[starts]
     if not len(pos):
         return
-    got = C.extract(sub.tolist(), KERNEL_PREFIX_RE)
-    message[pos] = got["rest"].to_numpy(dtype=object)
-    ups = pd.to_numeric(got["up"], errors="coerce").to_numpy(dtype=np.float64)
+    got, _ = C.extract_head(sub.tolist(), KERNEL_PREFIX_RE, tail="rest")
+    message[pos] = got["rest"]
+    ups = pd.to_numeric(got["up"].to_numpy(zero_copy_only=False), errors="coerce").astype(
+        np.float64)
     has = ~np.isnan(ups)
     uptime[pos[has]] = ups[has]
 
