@@ -219,26 +219,19 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         cut = m if last else m - hold
         if cut <= 0:
             return
-        tagged = tag_events(pending, library, final_before=cut)
-        present = np.zeros(m, dtype=bool)
-        present[tagged.index.to_numpy()] = True
-        final_rows = np.flatnonzero((np.arange(m) < cut) | ~present)
-        region = pending.iloc[final_rows].copy()
-        final_tagged = tagged[tagged.index.to_numpy() < cut]
-        at = np.searchsorted(final_rows, final_tagged.index.to_numpy())  # rows of region
-        for name in ("tag", "category", "severity", "fields", "message", "end_line"):
-            values = (np.full(len(region), None, dtype=object) if name not in region
-                      else region[name].to_numpy(copy=True))
-            values[at] = final_tagged[name].to_numpy()
-            region[name] = pd.Series(values, index=region.index, dtype=values.dtype)
-        region["_absorbed"] = ~present[final_rows]
+        region = tag_events(pending, library, final_before=cut, keep_absorbed=True)
+        final = np.arange(m) < cut
+        final |= region["_absorbed"].to_numpy(dtype=bool)  # merged into a block before the cut
+        final_rows = np.flatnonzero(final)
+        if len(final_rows) < m:
+            region = region.iloc[final_rows]
         csum = np.r_[0, np.cumsum(pending["_banner"].to_numpy(dtype=np.int64))]
         ahead = csum[np.minimum(final_rows + EDGE_ROWS + 1, m)] - csum[final_rows]
         out = splitter.split(region, seq=seq, near_banner=ahead > 0, first_rows=done,
                              last=last, total=done + m)
         if len(out):
             kept.append(_pack_strings(out))
-        carry = np.flatnonzero((np.arange(m) >= cut) & present)
+        carry = np.flatnonzero(~final)
         pending = pending.iloc[carry].reset_index(drop=True) if len(carry) else None
         done += m - len(carry)
         flushes += 1

@@ -210,7 +210,7 @@ def match_messages(messages: Sequence[str], programs: Sequence[str | None],
 
 
 def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
-               final_before: int | None = None) -> pd.DataFrame:
+               final_before: int | None = None, keep_absorbed: bool = False) -> pd.DataFrame:
     """The event table with ``tag``, ``category``, ``severity``, ``fields`` and blocks grouped.
 
     ``events`` needs ``message`` (and normally ``source``, ``line``, ``end_line``, ``program``,
@@ -219,6 +219,8 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
 
     ``final_before`` (streaming): only blocks whose header is at a position before it are
     grouped; rows from there on are the tail the caller tags again with the next chunk.
+    ``keep_absorbed`` (streaming): the lines merged into a block stay, flagged in an
+    ``_absorbed`` column and untagged, instead of being dropped.
     """
     df = events.copy(deep=False)  # copy-on-write: writes below never reach ``events``
     n = len(df)
@@ -236,7 +238,7 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
     df["fields"] = pd.Series(fields, index=df.index, dtype=object)
     if "caller" in df.columns:
         callers = _arrow_strings(df["caller"])
-    return _group_blocks(df, best, body, callers, library, final_before)
+    return _group_blocks(df, best, body, callers, library, final_before, keep_absorbed)
 
 
 def block_reach(library: PatternLibrary) -> int:
@@ -246,15 +248,18 @@ def block_reach(library: PatternLibrary) -> int:
 
 
 def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: pa.Array,
-                  library: PatternLibrary, final_before: int | None = None) -> pd.DataFrame:
+                  library: PatternLibrary, final_before: int | None = None,
+                  keep_absorbed: bool = False) -> pd.DataFrame:
     pats = library.patterns
+    n = len(df)
     is_header = np.array([p.multiline is not None for p in pats] + [False], dtype=bool)[best]
     heads = np.flatnonzero(is_header)
     if final_before is not None:
         heads = heads[heads < final_before]
     if not len(heads):
+        if keep_absorbed:
+            df["_absorbed"] = np.zeros(n, dtype=bool)
         return df
-    n = len(df)
     comp = _compiled(library)
     source = (pd.factorize(df["source"].astype(object), use_na_sentinel=False)[0]
               if "source" in df.columns else np.zeros(n, dtype=np.int64))
@@ -316,16 +321,22 @@ def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: p
             new_messages[h] = "\n".join("" if m is None or m != m else str(m) for m in originals)
             new_end[h] = max(end_line[m] for m in [h, *members])
 
-    if not new_messages:
-        return df
-    positions = np.fromiter(new_messages, dtype=np.int64)  # by position: labels may repeat
-    df.iloc[positions, msg_col] = list(new_messages.values())
-    if "end_line" in df.columns:
-        values = np.array(list(new_end.values()))
-        if pd.api.types.is_integer_dtype(df["end_line"].dtype):
-            values = values.astype(df["end_line"].dtype)
-        df.iloc[positions, df.columns.get_loc("end_line")] = values
-    return df[~absorbed]
+    if new_messages:
+        positions = np.fromiter(new_messages, dtype=np.int64)  # by position: labels may repeat
+        df.iloc[positions, msg_col] = list(new_messages.values())
+        if "end_line" in df.columns:
+            values = np.array(list(new_end.values()))
+            if pd.api.types.is_integer_dtype(df["end_line"].dtype):
+                values = values.astype(df["end_line"].dtype)
+            df.iloc[positions, df.columns.get_loc("end_line")] = values
+    if not keep_absorbed:
+        return df[~absorbed] if new_messages else df
+    if new_messages:
+        at = np.flatnonzero(absorbed)
+        for column in ("tag", "category", "severity", "fields"):
+            df.iloc[at, df.columns.get_loc(column)] = None
+    df["_absorbed"] = absorbed
+    return df
 
 
 def _verdict(text: str, until: str, cont, end, tag: int | None, header_tag: int,
