@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 from analyzer.model import PARSE_COLUMNS, REASON_EMPTY, REASON_NO_HEADER
 from analyzer.parse import _common as C
 from analyzer.parse import dmesg, dmesg_human, libxl, plain, serial, xen_console, xend
+
+DATA = Path(__file__).parent / "data"
 
 CONTRACT_DTYPES = {
     "line": "int64", "end_line": "int64", "program": "object", "host": "object",
@@ -200,3 +204,50 @@ def test_parsers_account_for_every_line(lines, first_line):
             assert ev["wall_kind"].isin(["utc", "local", "noyear", "none"]).all()
             assert (ev["wall_kind"] == "none").eq(ev["wall"].isna()).all(), mod.FORMAT
         assert 0.0 <= mod.sniff(lines) <= 1.0
+
+
+# --- extract_head: the header regex alone, the message cut by offsets --------------------------
+
+def _full_regex(lines, head, tail="message"):
+    """What extract_head stands for: the whole-line regex, tail group right-stripped."""
+    groups, matched = C.extract_arrays(lines, head + f"(?P<{tail}>.*)$", rstrip=(tail,))
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else v.to_pylist())
+            for k, v in groups.items()}, matched.tolist()
+
+
+def _head(lines, head, tail="message"):
+    groups, matched = C.extract_head(lines, head, tail=tail)
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else v.to_pylist())
+            for k, v in groups.items()}, matched.tolist()
+
+
+def test_extract_head_equals_the_whole_line_regex_on_real_syslog():
+    from analyzer.parse import syslog
+
+    lines = (DATA / "loghub" / "Linux_2k.log").read_text(encoding="utf-8").splitlines()
+    lines += ["Jan  3 00:00:10 xen07 kernel: [   12.5] ll header: 13:2c   \t",
+              "Jan  3 00:00:10 xen07 kernel:    ", "Jan  3 00:00:10 xen07 kernel:", "",
+              "  indented continuation", "-- Boot 6f0a1cbb --",
+              "Feb 29 23:59:59.123456 höst sshd(pam_unix)[19939]: ünïcödé ✓ message \u00a0"]
+    assert _head(lines, syslog.HEAD_RE) == _full_regex(lines, syslog.HEAD_RE)
+    messages = _head(lines, syslog.HEAD_RE)[0]["message"]
+    assert _head(messages, syslog.KERNEL_PREFIX_RE, tail="rest") == \
+        _full_regex(messages, syslog.KERNEL_PREFIX_RE, tail="rest")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["", "<13>", "<999>"]), st.sampled_from(["Jan", "Feb", "Foo"]),
+    st.sampled_from([" 3", "03", "3", "31"]), st.sampled_from(["10:00:01", "10:00:01.5", "1:2:3"]),
+    st.text(alphabet="ab:[]() .\u00e9\u2028\x0b\t", max_size=8),
+    st.text(alphabet="kernl: []0123.\u00a0\u3000\t\r", max_size=25)), max_size=20))
+def test_extract_head_equals_the_whole_line_regex_on_odd_lines(parts):
+    from analyzer.parse import syslog
+
+    lines = [f"{p}{m} {d} {t} {h} {rest}" for p, m, d, t, h, rest in parts]
+    assert _head(lines, syslog.HEAD_RE) == _full_regex(lines, syslog.HEAD_RE)
+
+
+def test_extract_head_rejects_an_unanchored_header():
+    with pytest.raises(ValueError):
+        C.extract_head(["x"], r"(?P<a>x)")
