@@ -95,6 +95,9 @@ class ParseResult:
     #: repeat-line counts seen before the first event of this chunk; the caller adds them to
     #: the last event of the previous chunk of the same source (0 almost always)
     leading_repeats: int = 0
+    #: journal boot markers (``-- Boot <id> --``) among the chunk's lines, rows after them or
+    #: not: the caller numbers markers per source (a marker can end a chunk)
+    boot_markers: int = 0
 
 
 # ---------------------------------------------------------------------------------------------

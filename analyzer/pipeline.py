@@ -495,7 +495,7 @@ def _parsed_chunks(source: Source, *, options: Options, accounting: Accounting,
             kept = result.warnings[: MAX_WARNINGS_PER_SOURCE - warned]
             accounting.warnings.extend(kept)
             warned += len(kept)
-            markers = _renumber_markers(result.events, markers)
+            markers = _renumber_markers(result.events, markers, result.boot_markers)
             yield result
     except OSError as e:  # vanished or unreadable mid-run: keep what was read, count the rest
         accounting.skipped.append(Skipped(source.path, f"unreadable: {e.strerror or e}"))
@@ -545,26 +545,36 @@ def _share_strings(events: pd.DataFrame) -> None:
         events[name] = pd.Series(shared, index=events.index, dtype=object)
 
 
-def _renumber_markers(events: pd.DataFrame, state: tuple[int, str | None]):
-    """Parsers number journal boot markers ("marker:N") per chunk; make them per source."""
+def _renumber_markers(events: pd.DataFrame, state: tuple[int, str | None], count: int):
+    """Parsers number journal boot markers ("marker:N") per chunk; make them per source.
+
+    ``state``: markers seen in the source's earlier chunks and the last one's id; ``count``:
+    markers in this chunk (one may be its last line, with no row after it). Rows before the
+    chunk's first marker belong to the last marker before the chunk."""
     seen, last = state
-    if not len(events) or "boot_id" not in events:
+    if "boot_id" not in events:
         return state
     ids = events["boot_id"]
-    is_marker = ids.map(lambda v: isinstance(v, str) and v.startswith("marker:"))
-    if not is_marker.any():
-        if last is not None and seen:
-            events["boot_id"] = ids.where(ids.map(lambda v: isinstance(v, str)), last)
-        return state
-    numbers = ids[is_marker].str.slice(7).astype(int)
-    renumbered = "marker:" + (numbers + seen).astype(str)
-    new = ids.astype(object).copy()
-    new[is_marker] = renumbered
+    values = ids.to_numpy(dtype=object)
+    given = np.flatnonzero(pd.notna(values))  # (most rows have none: looked at alone)
+    is_str = np.zeros(len(values), dtype=bool)
+    is_str[given] = [isinstance(v, str) for v in values[given]]
+    is_marker = np.zeros(len(values), dtype=bool)
+    is_marker[given] = [isinstance(v, str) and v.startswith("marker:") for v in values[given]]
+    new = values.copy()
+    if is_marker.any():
+        at = np.flatnonzero(is_marker)
+        new[at] = [f"marker:{int(v[7:]) + seen}" for v in values[at]]
     if last is not None:  # rows before this chunk's first marker belong to the last one
-        first = is_marker.to_numpy().argmax()
-        new.iloc[:first] = [v if isinstance(v, str) else last for v in new.iloc[:first]]
-    events["boot_id"] = new
-    return seen + int(numbers.max()), renumbered.iloc[-1]
+        first = int(np.argmax(is_marker)) if is_marker.any() else len(values)
+        before = np.flatnonzero(~is_str[:first])
+        new[before] = last
+    if is_marker.any() or last is not None:
+        events["boot_id"] = pd.Series(new, index=ids.index, dtype=object)
+    if count:
+        seen += count
+        last = f"marker:{seen}"
+    return seen, last
 
 
 def _read_fact(source: Source, accounting: Accounting) -> str | None:

@@ -244,3 +244,22 @@ def test_splitter_keeps_boot_id_changes_and_xend_create_lines():
                 f"blkif_vbd {i}" for i in range(8)]
     kept = _kept_lines(_region(walls, messages=messages, program="xend", kind="local"))
     assert 5 in kept and 3 not in kept
+
+
+def test_journal_boot_markers_numbered_across_chunks(tmp_path, monkeypatch):
+    """Parsers number "-- Boot --" markers per chunk; the read numbers them per source, and
+    the rows at the top of a chunk belong to the last marker of the chunk before."""
+    lines = []
+    for boot in range(3):
+        lines.append(f"-- Boot {boot:032x} --")
+        lines += [f"Sep 07 1{boot}:00:{s:02d} dom0 kernel: line {s} of boot {boot}"
+                  for s in range(10)]
+    path = tmp_path / "journal.txt"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(pipeline, "STREAM_CHUNK_LINES", 4)
+    for keep_untagged in (True, False):
+        ev = pipeline.read_host([str(path)], options=build_options(year=2021),
+                                keep_untagged=keep_untagged).events
+        assert len(ev) == 30 if keep_untagged else len(ev) > 0
+        for boot_id, message in zip(ev["boot_id"], ev["message"], strict=True):
+            assert boot_id == f"marker:{int(message[-1]) + 1}", (boot_id, message)

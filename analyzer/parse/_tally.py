@@ -67,8 +67,8 @@ class Tally:
 
 
 def build_result(fmt: str, events: pd.DataFrame, *, n_lines: int, tally: Tally,
-                 leading_repeats: int = 0) -> ParseResult:
+                 leading_repeats: int = 0, boot_markers: int = 0) -> ParseResult:
     """The ParseResult; ``lines_parsed`` is every line the tally did not count as unparsed."""
     return ParseResult(format=fmt, events=events, lines_parsed=n_lines - tally.total,
                        unparsed=tally.unparsed, warnings=tally.warnings,
-                       leading_repeats=leading_repeats)
+                       leading_repeats=leading_repeats, boot_markers=boot_markers)

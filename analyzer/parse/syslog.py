@@ -160,7 +160,8 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
         uptime=up[rows], boot_id=boot_id, count=count,
         priority=None if priority is None else np.asarray(priority, dtype=np.float64)[rows],
     )
-    return C.build_result(fmt, events, n_lines=n, tally=tally, leading_repeats=leading)
+    return C.build_result(fmt, events, n_lines=n, tally=tally, leading_repeats=leading,
+                          boot_markers=int(marker.sum()))
 
 
 def _mask(arr: pa.Array, pattern: str) -> np.ndarray:
