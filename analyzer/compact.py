@@ -50,6 +50,14 @@ _KINDS = {"utc": 0, "local": 1, "noyear": 2}
 QUALITY_CODES = {q: i for i, q in enumerate(TS_QUALITIES)}
 
 
+def _lookup(values: np.ndarray, table: dict, default: int) -> np.ndarray:
+    """``table[value]`` per value (int64; ``default`` for others and None/NaN), one dict lookup
+    per distinct value."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([table.get(u, default) for u in uniques] + [default], dtype=np.int64)
+    return mapped[codes]
+
+
 def row_key(seq, line):
     """One int64 per row: source number and line (read order)."""
     return (np.asarray(seq, dtype=np.int64) << 40) + np.asarray(line, dtype=np.int64) \
@@ -187,7 +195,7 @@ class Splitter:
         keep |= near_banner
 
         wall = pd.to_datetime(region["wall"]).to_numpy(dtype="datetime64[ns]").view(np.int64)
-        kind = region["wall_kind"].map(_KINDS).fillna(3).to_numpy(dtype=np.int64)
+        kind = _lookup(region["wall_kind"].to_numpy(dtype=object), _KINDS, 3)
         valid = (wall != NAT) & (kind < 3)
         prev_kind = np.r_[state.prev_kind, kind[:-1]]
         prev_wall = np.r_[state.prev_wall, wall[:-1]]
@@ -251,8 +259,9 @@ class Splitter:
         # the first untagged line of each shape (kernel lines and others apart) keeps its
         # text: the report quotes it as the example of its template
         untagged = ~absorbed & pd.isna(tag)
-        kflag = (pd.isna(program) | pd.Series(program, dtype=object).astype(str).str.lower()
-                 .isin(KERNEL_PROGRAMS).to_numpy() | (fmt in KERNEL_FORMATS))
+        codes, programs = pd.factorize(program, use_na_sentinel=False)
+        kflag = np.array([p is None or p != p or str(p).lower() in KERNEL_PROGRAMS
+                          for p in programs], dtype=bool)[codes] | (fmt in KERNEL_FORMATS)
         shape = region["shape"].to_numpy(dtype=np.int64)
         ukeys = shape * 2 + kflag.astype(np.int64)
         cand = np.flatnonzero(untagged)
@@ -269,7 +278,10 @@ class Splitter:
         state.prev_wall = int(wall[-1])
         state.prev_bid = bid[-1]
         hosts = region["host"].to_numpy(dtype=object)
-        self.hosts.update(h for h in hosts[~absorbed] if h and h != "localhost")
+        codes, names = pd.factorize(hosts[~absorbed])  # (None/NaN: -1, not counted)
+        counts = np.bincount(codes[codes >= 0], minlength=len(names)).tolist()
+        self.hosts.update({h: c for h, c in zip(names, counts, strict=True)
+                           if h and h != "localhost"})
 
         drop = ~keep
         if drop.any():

@@ -203,7 +203,7 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
     block is cut and the rules that look a few rows ahead see them."""
     from .clock.boots import banner_texts
     from .compact import EDGE_ROWS, message_hashes
-    from .tag import block_reach, tag_events
+    from .tag import MATCHED, arrow_strings, block_reach, match_rows, tag_events
 
     kept: list[pd.DataFrame] = []
     pending: pd.DataFrame | None = None
@@ -239,28 +239,28 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
             release_memory()
 
     def parsed():
-        """Parsed chunks with message hashes, banner flags and source columns."""
-        for result in _parsed_chunks(source, options=options, accounting=accounting,
-                                     chunk_lines=STREAM_CHUNK_LINES):
-            ev = result.events
-            if len(ev):
-                ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
-                linux, xen = banner_texts(ev["message"].fillna("").to_numpy(dtype=object))
-                ev["_banner"] = linux | xen  # the Splitter keeps the lines before a banner
-                _source_columns(ev, source, accounting.sources[-1].format, seq=seq)
-            yield result
+        return _parsed_chunks(source, options=options, accounting=accounting,
+                              chunk_lines=STREAM_CHUNK_LINES)
 
     def shaped(results):
-        """Each chunk's message shapes (the masking: Arrow RE2 passes)."""
+        """Each chunk with message hashes, banner flags, source columns, message shapes (the
+        masking: Arrow RE2 passes) and the patterns each row matches."""
         for result in results:
             ev = result.events
             if len(ev):
+                ev["mhash"] = message_hashes(ev["message"].to_numpy(dtype=object))
+                messages = arrow_strings(ev["message"])
+                linux, xen = banner_texts(messages)
+                ev["_banner"] = linux | xen  # the Splitter keeps the lines before a banner
+                _source_columns(ev, source, accounting.sources[-1].format, seq=seq)
                 ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
                     np.zeros(len(ev), dtype=np.int32)
+                ev[MATCHED[0]], fields = match_rows(ev, library, messages=messages)
+                ev[MATCHED[1]] = pd.Series(fields, index=ev.index, dtype=object)
             yield result
 
-    # three stages on their own threads, a chunk apart: parse, mask, then tag and split here
-    # (the Arrow work of the first two releases the interpreter)
+    # three stages on their own threads, a chunk apart: parse; hash, mask and match; then
+    # group blocks and split here (the Arrow work of the first two releases the interpreter)
     for result in _ahead(shaped(_ahead(parsed()))):
         if result.leading_repeats and pending is not None and len(pending):
             pending.iloc[-1, pending.columns.get_loc("count")] += result.leading_repeats

@@ -101,7 +101,7 @@ def _as_bool(mask: pa.Array) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
 
 
-def _arrow_strings(series: pd.Series) -> pa.Array:
+def arrow_strings(series: pd.Series) -> pa.Array:
     """A pyarrow string array of a column (nulls for None/NaN; zero-copy when arrow-backed)."""
     try:
         arr = pa.Array.from_pandas(series)
@@ -223,12 +223,11 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
     ``_absorbed`` column and untagged, instead of being dropped.
     """
     df = events.copy(deep=False)  # copy-on-write: writes below never reach ``events``
-    n = len(df)
-    messages = _arrow_strings(df["message"]) if n else pa.array([], pa.string())
-    programs = (_arrow_strings(df["program"]) if "program" in df.columns and n
-                else pa.nulls(n, pa.string()))
-    body, programs, callers = _normalize(messages, programs)
-    best, fields = _match_array(body, programs, library)
+    if MATCHED[0] in df.columns:  # matched already, chunk by chunk (``match_rows``)
+        best = df.pop(MATCHED[0]).to_numpy(dtype=np.int64)
+        fields = df.pop(MATCHED[1]).to_numpy(dtype=object)
+    else:
+        best, fields = match_rows(df, library)
 
     pats = library.patterns
     lookup = {name: np.array([None] + [getattr(p, name) for p in pats], dtype=object)
@@ -236,9 +235,31 @@ def tag_events(events: pd.DataFrame, library: PatternLibrary, *,
     for column, name in (("tag", "id"), ("category", "category"), ("severity", "severity")):
         df[column] = pd.Series(lookup[name][best + 1], index=df.index, dtype=object)
     df["fields"] = pd.Series(fields, index=df.index, dtype=object)
-    if "caller" in df.columns:
-        callers = _arrow_strings(df["caller"])
-    return _group_blocks(df, best, body, callers, library, final_before, keep_absorbed)
+    return _group_blocks(df, best, library, final_before, keep_absorbed)
+
+
+#: The columns ``match_rows`` results may travel in until ``tag_events`` (pattern index,
+#: fields).
+MATCHED = ("_pattern", "_fields")
+
+
+def match_rows(events: pd.DataFrame, library: PatternLibrary, *,
+               messages: pa.Array | None = None) -> tuple[np.ndarray, list]:
+    """Per row of ``events`` (``message``, ``program``): the index of the pattern it matches
+    in ``library.patterns`` (-1: none) and that pattern's fields (dict or None).
+    ``messages``: ``arrow_strings(events["message"])`` when the caller has it.
+
+    Rows are matched independently of each other: a streaming reader matches each chunk as it
+    is parsed and hands the results to ``tag_events`` in the ``MATCHED`` columns, so only
+    block grouping waits for the chunk's neighbours.
+    """
+    n = len(events)
+    if messages is None:
+        messages = arrow_strings(events["message"]) if n else pa.array([], pa.string())
+    programs = (arrow_strings(events["program"]) if "program" in events.columns and n
+                else pa.nulls(n, pa.string()))
+    body, programs, _ = _normalize(messages, programs)
+    return _match_array(body, programs, library)
 
 
 def block_reach(library: PatternLibrary) -> int:
@@ -247,9 +268,8 @@ def block_reach(library: PatternLibrary) -> int:
                 for p in library if p.multiline] + [1])
 
 
-def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: pa.Array,
-                  library: PatternLibrary, final_before: int | None = None,
-                  keep_absorbed: bool = False) -> pd.DataFrame:
+def _group_blocks(df: pd.DataFrame, best: np.ndarray, library: PatternLibrary,
+                  final_before: int | None = None, keep_absorbed: bool = False) -> pd.DataFrame:
     pats = library.patterns
     n = len(df)
     is_header = np.array([p.multiline is not None for p in pats] + [False], dtype=bool)[best]
@@ -268,7 +288,12 @@ def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: p
     end_line = (pd.to_numeric(df["end_line"], errors="coerce").to_numpy(dtype=float)
                 if "end_line" in df.columns else line.copy())
     end_line = np.where(np.isnan(end_line), line, end_line)
-    caller_np = callers.to_numpy(zero_copy_only=False)
+    reach = np.zeros(n + 1, dtype=np.int64)  # a header and the rows its block may read
+    for h in heads.tolist():
+        ml = pats[best[h]].multiline
+        reach[h] += 1
+        reach[min(n, h + ml.max_lines * (ml.skip + 1))] -= 1
+    body, caller_np = _block_texts(df, np.flatnonzero(np.cumsum(reach[:n]) > 0))
     tagged = best >= 0
     absorbed = np.zeros(n, dtype=bool)
     msg_col = df.columns.get_loc("message")
@@ -294,7 +319,7 @@ def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: p
             if gap < 0 or foreign + gap > ml.skip:
                 break  # lines missing in between (unparsed) count as foreign lines
             foreign += int(gap)
-            text = body[j].as_py()
+            text = body[j]
             verdict = _verdict(text, ml.until, cont, end, best[j] if tagged[j] else None,
                                best[h], caller_np[h] is not None and caller_np[j] is not None
                                and caller_np[h] != caller_np[j])
@@ -337,6 +362,25 @@ def _group_blocks(df: pd.DataFrame, best: np.ndarray, body: pa.Array, callers: p
             df.iloc[at, df.columns.get_loc(column)] = None
     df["_absorbed"] = absorbed
     return df
+
+
+def _block_texts(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Message bodies (``_normalize``) and caller ids of ``rows`` (positions) as object arrays
+    over all of ``df``, None elsewhere: block grouping reads only the rows after a header."""
+    n = len(df)
+    body = np.full(n, None, dtype=object)
+    callers = np.full(n, None, dtype=object)
+    if not len(rows):
+        return body, callers
+    messages = arrow_strings(df["message"].iloc[rows])
+    programs = (arrow_strings(df["program"].iloc[rows]) if "program" in df.columns
+                else pa.nulls(len(rows), pa.string()))
+    sub_body, _, sub_callers = _normalize(messages, programs)
+    if "caller" in df.columns:
+        sub_callers = arrow_strings(df["caller"].iloc[rows])
+    body[rows] = sub_body.to_numpy(zero_copy_only=False)
+    callers[rows] = sub_callers.to_numpy(zero_copy_only=False)
+    return body, callers
 
 
 def _verdict(text: str, until: str, cont, end, tag: int | None, header_tag: int,

@@ -251,3 +251,18 @@ def test_extract_head_equals_the_whole_line_regex_on_odd_lines(parts):
 def test_extract_head_rejects_an_unanchored_header():
     with pytest.raises(ValueError):
         C.extract_head(["x"], r"(?P<a>x)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A[0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]{1,9})?\Z"), min_size=1,
+                max_size=30))
+def test_fixed_offset_time_parts_equal_the_regex_parts(times):
+    import pyarrow as pa
+
+    from analyzer.parse import _wall
+
+    fast = _wall._time_parts(pa.array(times), len(times))
+    # one time of another shape (" 1:00:00") sends the chunk down the regex path
+    slow = _wall._time_parts(pa.array(times + [" 1:00:00"]), len(times) + 1)
+    for f, s in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(f, s[:-1])

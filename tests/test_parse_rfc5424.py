@@ -107,3 +107,14 @@ def test_sniff():
 def test_empty():
     res = rfc5424.parse([])
     check(res, 0)
+
+
+def test_strict_rfc5424_kernel_message_loses_its_uptime_prefix():
+    ev = rfc5424.parse([
+        "<6>1 2009-03-06T14:02:44Z xenhost kernel - - - [ 1234.567890] xen_net: Memory squeeze",
+        '<6>1 2009-03-06T14:02:45Z xenhost kernel - - [meta seq="1"] [ 1235.000001] hi',
+        "<6>2009-03-06T14:02:46Z xenhost kernel: [ 1236.5] traditional tag, same rule",
+    ]).events
+    assert ev["uptime"].tolist() == [1234.56789, 1235.000001, 1236.5]
+    assert ev["message"].tolist() == ["xen_net: Memory squeeze", "hi",
+                                      "traditional tag, same rule"]

@@ -135,7 +135,8 @@ def extract_arrays(lines: Sequence[str] | pa.Array, pattern: str, *,
 
 
 def extract_head(lines: Sequence[str], head: str, *, tail: str = "message",
-                 arr: pa.Array | None = None) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
+                 arr: pa.Array | None = None
+                 ) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
     """``extract_arrays(lines, head + "(?P<tail>.*)$", rstrip=(tail,))``, faster.
 
     ``head`` matches a line's header: it starts with ``^`` and has no top-level ``|``. The
@@ -166,7 +167,7 @@ def extract_head(lines: Sequence[str], head: str, *, tail: str = "message",
             zero_copy_only=False)[matched]
     del groups["_head"]
     rest = np.empty(n, dtype=object)
-    rest[:] = [s[a:b] for s, a, b in zip(lines, start.tolist(), end.tolist())]
+    rest[:] = [s[a:b] for s, a, b in zip(lines, start.tolist(), end.tolist(), strict=True)]
     groups[tail] = rest
     return groups, matched
 

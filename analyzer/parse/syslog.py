@@ -83,14 +83,21 @@ def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseRe
     arr, texts = C.to_arrow_texts(lines)
     groups, matched = C.extract_head(texts, HEAD_RE, arr=arr)
     wall = C.build_wall(year=2000, month=groups["mon"], day=groups["day"], time=groups["time"])
-    hdr = C.groups_frame(groups, matched, skip=("mon", "day", "time", "pid"))
+    hdr = C.groups_frame(groups, matched, skip=("mon", "day", "time", "pid", "pri"))
     wall_kind = np.where(np.isnat(wall), "none", "noyear").astype(object)
     return assemble(FORMAT, lines, hdr, arr=arr, wall=wall, wall_kind=wall_kind,
-                    priority=pri_to_priority(hdr["pri"]), source=source, first_line=first_line)
+                    priority=pri_to_priority(groups["pri"]), source=source, first_line=first_line)
 
 
-def pri_to_priority(pri: Sequence[str]) -> np.ndarray:
-    """``<PRI>`` strings ("13", "" when absent) as priority levels (PRI mod 8), NaN if absent."""
+def pri_to_priority(pri: Sequence[str] | pa.Array) -> np.ndarray:
+    """``<PRI>`` digit strings ("13", "" when absent) as priority levels (PRI mod 8), NaN if
+    absent."""
+    if isinstance(pri, pa.Array):
+        given = pc.not_equal(pri, "")
+        if not pc.any(given).as_py():
+            return np.full(len(pri), np.nan)
+        num = pc.cast(pc.if_else(given, pri, pa.scalar(None, pa.string())), pa.float64())
+        return pc.fill_null(num, np.nan).to_numpy(zero_copy_only=False) % 8
     num = pd.to_numeric(pd.Series(pri, dtype=object), errors="coerce")
     return (num.to_numpy(dtype=np.float64) % 8)
 
@@ -102,8 +109,9 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
     """Turn header matches of a syslog-shaped chunk into a ParseResult.
 
     ``hdr`` comes from ``_common.extract`` or ``extract_head`` and has ``matched``,
-    ``message`` (without trailing whitespace) and optionally ``program``/``pid``/``host`` columns; ``wall``, ``wall_kind``, ``uptime`` and ``priority``
-    hold one value per line (used where the header matched). Unmatched lines become journal meta
+    ``message`` (without trailing whitespace) and optionally ``program``/``pid``/``host``
+    columns; ``wall``, ``wall_kind``, ``uptime`` and ``priority`` hold one value per line (used
+    where the header matched). Unmatched lines become journal meta
     lines, boot markers, continuations (indented, right after an event), ``empty`` or
     ``no_header``. Matched repeat lines fold into the previous event's count. With
     ``kernel_uptime``, ``kernel`` messages lose a leading ``[uptime]`` (into ``uptime``) and the
@@ -117,13 +125,18 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
     program = hdr["program"].to_numpy(dtype=object) if "program" in hdr else np.full(n, None)
     up = np.full(n, np.nan) if uptime is None else np.asarray(uptime, dtype=np.float64).copy()
     if kernel_uptime and n:
-        _split_kernel_prefix(program, message, matched, up)
+        _split_kernel_prefix(program, message, matched, up, arr)
 
-    # Lines without a header: journal meta lines and boot markers, blanks, continuations.
-    blank = ~matched & C.blank_mask(arr)
-    meta = ~matched & ~blank & _mask(arr, META_RE)
-    marker = meta & _mask(arr, BOOT_MARKER_RE)
-    cont = ~matched & ~blank & ~meta & C.starts_with_space(arr)
+    # Lines without a header (few: looked at alone): journal meta lines and boot markers,
+    # blanks, continuations.
+    blank, meta, marker, cont = (np.zeros(n, dtype=bool) for _ in range(4))
+    other = np.flatnonzero(~matched)
+    if len(other):
+        texts = arr.take(pa.array(other)) if len(other) < n else arr
+        blank[other] = C.blank_mask(texts)
+        meta[other] = ~blank[other] & _mask(texts, META_RE)
+        marker[other] = meta[other] & _mask(texts, BOOT_MARKER_RE)
+        cont[other] = ~blank[other] & ~meta[other] & C.starts_with_space(texts)
     repeats = np.full(n, np.nan)
     pos = np.flatnonzero(matched & _mask(arr, "repeated [0-9]+ times"))
     if len(pos):
@@ -171,10 +184,20 @@ def _mask(arr: pa.Array, pattern: str) -> np.ndarray:
         zero_copy_only=False).astype(bool)
 
 
+#: A superset of the lines whose ``kernel`` message starts with ``[`` or ``:`` (a DFA-only
+#: prefilter for ``_split_kernel_prefix``): after the syslog tag, or after RFC 5424's
+#: ``kernel PROCID MSGID SD``.
+_KERNEL_PREFIX_HINT = (r"kernel(?:\[[^\]\s]*\])?: ?[\[:]"
+                       r"|kernel \S+ \S+ (?:-|\[.*\]) \x{FEFF}?[\[:]")
+
+
 def _split_kernel_prefix(program: np.ndarray, message: np.ndarray, matched: np.ndarray,
-                         uptime: np.ndarray) -> None:
-    """In place: ``kernel: [ 12.345678] msg`` -> uptime 12.345678, message ``msg``."""
+                         uptime: np.ndarray, arr: pa.Array | None = None) -> None:
+    """In place: ``kernel: [ 12.345678] msg`` -> uptime 12.345678, message ``msg``.
+    ``arr``: the chunk's lines (for a prefilter)."""
     is_kernel = matched & (program == "kernel")
+    if arr is not None and is_kernel.any():
+        is_kernel &= _mask(arr, _KERNEL_PREFIX_HINT)
     pos = np.flatnonzero(is_kernel)
     if not len(pos):
         return
