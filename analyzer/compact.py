@@ -173,10 +173,11 @@ class Splitter:
         self.hosts: Counter = Counter()  # host field of every final row (read order)
         self._state: dict[int, _SourceState] = {}
 
-    def split(self, region: pd.DataFrame, *, seq: int, near_banner: np.ndarray,
-              first_rows: int, last: bool, total: int) -> pd.DataFrame:
-        """The rows of ``region`` (one source's final rows, tagged, merged rows flagged in
-        ``_absorbed``) to keep; the others go to ``rest``. ``near_banner``: per row, a banner
+    def split(self, region: pd.DataFrame, *, seq: int, source: str, fmt: str | None,
+              near_banner: np.ndarray, first_rows: int, last: bool, total: int) -> pd.DataFrame:
+        """The rows of ``region`` (final rows of the source ``seq``, path ``source``, format
+        ``fmt``: tagged, merged rows flagged in ``_absorbed``) to keep; the others go to
+        ``rest``. ``near_banner``: per row, a banner
         within EDGE_ROWS rows after it; ``first_rows``: the region's rows' positions in the
         source (before block grouping) start at ``first_rows``; ``total``: rows of the region
         before grouping plus those finalized before (the source's length once ``last``)."""
@@ -244,8 +245,6 @@ class Splitter:
                 keep[local] |= np.isin(_quarter_codes(wall[local]), self.dst)
 
         messages = region["message"].to_numpy(dtype=object)
-        fmt = region["format"].iat[0]
-        source = str(region["source"].iat[0])
         xendish = (program == "xend") | ("xend" in source.lower())
         for i in np.flatnonzero(xendish & ~keep):
             if isinstance(messages[i], str) and XEND_CREATE_HINT in messages[i]:

@@ -227,9 +227,12 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
             region = region.iloc[final_rows]
         csum = np.r_[0, np.cumsum(pending["_banner"].to_numpy(dtype=np.int64))]
         ahead = csum[np.minimum(final_rows + EDGE_ROWS + 1, m)] - csum[final_rows]
-        out = splitter.split(region, seq=seq, near_banner=ahead > 0, first_rows=done,
-                             last=last, total=done + m)
+        fmt = accounting.sources[-1].format
+        out = splitter.split(region, seq=seq, source=source.path, fmt=fmt, near_banner=ahead > 0,
+                             first_rows=done, last=last, total=done + m)
         if len(out):
+            out = out.copy(deep=False)
+            _source_columns(out, source, fmt, seq=seq)  # (on the kept rows only: cheaper)
             kept.append(_pack_strings(out))
         carry = np.flatnonzero(~final)
         pending = pending.iloc[carry].reset_index(drop=True) if len(carry) else None
@@ -243,8 +246,8 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
                               chunk_lines=STREAM_CHUNK_LINES)
 
     def shaped(results):
-        """Each chunk with message hashes, banner flags, source columns, message shapes (the
-        masking: Arrow RE2 passes) and the patterns each row matches."""
+        """Each chunk with message hashes, banner flags, message shapes (the masking: Arrow
+        RE2 passes) and the patterns each row matches."""
         for result in results:
             ev = result.events
             if len(ev):
@@ -252,7 +255,6 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
                 messages = arrow_strings(ev["message"])
                 linux, xen = banner_texts(messages)
                 ev["_banner"] = linux | xen  # the Splitter keeps the lines before a banner
-                _source_columns(ev, source, accounting.sources[-1].format, seq=seq)
                 ev["shape"] = shapes.add(ev["message"]) if shapes is not None else \
                     np.zeros(len(ev), dtype=np.int32)
                 ev[MATCHED[0]], fields = match_rows(ev, library, messages=messages)

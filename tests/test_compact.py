@@ -213,7 +213,7 @@ def _region(walls, *, messages=None, program="kernel", boot_ids=None, kind="noye
         "uptime": np.full(n, np.nan),
         "boot_id": pd.Series(boot_ids or [None] * n, dtype=object),
         "count": np.ones(n, dtype=np.int64), "priority": np.full(n, np.nan),
-        "shape": np.zeros(n, dtype=np.int32), "source": "kern.log", "format": "syslog",
+        "shape": np.zeros(n, dtype=np.int32),
         "tag": pd.Series([None] * n, dtype=object), "_absorbed": False,
     })
     frame["mhash"] = message_hashes(frame["message"].to_numpy(dtype=object))
@@ -224,7 +224,8 @@ def _kept_lines(region, **kw):
     from analyzer.compact import Splitter
 
     splitter = Splitter("UTC")
-    kept = splitter.split(region, seq=0, near_banner=np.zeros(len(region), dtype=bool),
+    kept = splitter.split(region, seq=0, source="kern.log", fmt="syslog",
+                          near_banner=np.zeros(len(region), dtype=bool),
                           first_rows=100, last=False, total=10_000, **kw)
     return kept["line"].tolist()
 
