@@ -20,6 +20,7 @@ baseline does the same job). ``--json FILE`` keeps the figures.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -236,6 +237,9 @@ def main(argv: list[str] | None = None) -> Results:
     args = parser.parse_args(argv)
     sizes = args.lines or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # An installed kernlog starts from compiled bytecode (pip compiles it); a checkout in an
+    # environment with PYTHONDONTWRITEBYTECODE would compile the package at every start.
+    compileall.compile_dir(ROOT / "analyzer", quiet=1)
     results = Results(machine=machine())
     m = results.machine
     print(f"machine: {m['nproc']} CPUs, {m['cpu']}, {m['ram']} RAM, Python {m['python']}, "
