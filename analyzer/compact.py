@@ -50,6 +50,22 @@ _KINDS = {"utc": 0, "local": 1, "noyear": 2}
 QUALITY_CODES = {q: i for i, q in enumerate(TS_QUALITIES)}
 
 
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Integers in the narrowest signed type that holds them all (int8 ... int64).
+
+    >>> _narrow(np.array([1, 300], dtype=np.int64)).dtype
+    dtype('int16')
+    """
+    if not len(values):
+        return values
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return values.astype(dtype)
+    return values
+
+
 def _lookup(values: np.ndarray, table: dict, default: int) -> np.ndarray:
     """``table[value]`` per value (int64; ``default`` for others and None/NaN), one dict lookup
     per distinct value."""
@@ -126,12 +142,19 @@ class Rest:
             return len(self.arrays["line"])
         return sum(len(p) for p in self._parts["line"])
 
+    #: integer columns stored in the narrowest signed type their values fit, chunk by chunk
+    #: (``finish`` widens to the widest chunk's): source numbers, line numbers, counts and
+    #: codes are small, and this is the one structure that grows with the log (52 -> ~32 bytes
+    #: a line)
+    NARROW = ("seq", "line", "count", "shape", "prog", "host")
+
     def append(self, columns: dict) -> None:
         columns = dict(columns)
         columns["prog"] = running_codes(columns["prog"], self._program_code, self.programs)
         columns["host"] = running_codes(columns["host"], self._host_code, self.hosts)
         for name, dtype in self.COLUMNS.items():
-            self._parts[name].append(np.asarray(columns[name]).astype(dtype, copy=False))
+            values = np.asarray(columns[name]).astype(dtype, copy=False)
+            self._parts[name].append(_narrow(values) if name in self.NARROW else values)
 
     def finish(self) -> "Rest":
         for name, dtype in self.COLUMNS.items():

@@ -18,7 +18,7 @@ from typing import TextIO
 import pandas as pd
 
 from .model import EVENT_COLUMNS
-from .output import emit
+from .output import emit_parts
 
 
 def iso_utc(ts: pd.Series) -> pd.Series:
@@ -59,6 +59,11 @@ def contract_frame(events: pd.DataFrame, *, tagged_only: bool = False,
     return out.reset_index(drop=True)
 
 
+#: Rows rendered at a time: the text of a whole table would be a second copy of it in memory
+#: (three, with the escape fix and the encoding), the largest item of a run's peak.
+WRITE_ROWS = 20_000
+
+
 def write_events(host_events, *, fmt: str, output: Path | None, tagged_only: bool,
                  stdout: TextIO) -> None:
     frame = contract_frame(host_events.events, tagged_only=tagged_only,
@@ -67,14 +72,20 @@ def write_events(host_events, *, fmt: str, output: Path | None, tagged_only: boo
         output.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(output, index=False)
         return
+    emit_parts(_rendered(frame, fmt), output=output, stdout=stdout)
+
+
+def _rendered(frame: pd.DataFrame, fmt: str):
+    """The csv or jsonl text of ``frame``, ``WRITE_ROWS`` rows at a time."""
     if fmt == "csv":
-        body = frame.to_csv(index=False)
-    else:
-        body = frame.to_json(orient="records", lines=True, force_ascii=False,
-                             date_format="iso", default_handler=str) if len(frame) else ""
+        for start in range(0, max(len(frame), 1), WRITE_ROWS):
+            yield frame.iloc[start:start + WRITE_ROWS].to_csv(index=False, header=start == 0)
+        return
+    for start in range(0, len(frame), WRITE_ROWS):
+        body = frame.iloc[start:start + WRITE_ROWS].to_json(
+            orient="records", lines=True, force_ascii=False, date_format="iso",
+            default_handler=str)
         # pandas escapes every "/" as "\/"; in its output a "/" is never unescaped, so this
         # undoes exactly that escape (an escaped backslash before it stays "\\").
         body = body.replace("\\/", "/")
-        if body and not body.endswith("\n"):
-            body += "\n"
-    emit(body, output=output, stdout=stdout)
+        yield body if body.endswith("\n") else body + "\n"

@@ -15,3 +15,17 @@ def emit(body: str, *, output: Path | None, stdout: TextIO) -> Path | None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(body, encoding="utf-8")
     return output
+
+
+def emit_parts(parts, *, output: Path | None, stdout: TextIO) -> Path | None:
+    """``emit`` for text that comes in pieces (written as they come, never joined)."""
+    if output is None:
+        for part in parts:
+            stdout.write(part)
+        stdout.flush()
+        return None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", encoding="utf-8") as f:
+        for part in parts:
+            f.write(part)
+    return output
