@@ -322,33 +322,46 @@ class Splitter:
 # After the clock
 
 
-def anchor_promotions(events: pd.DataFrame, rest: Rest, clocked) -> np.ndarray:
+def anchor_promotions(events: pd.DataFrame, rest: Rest, clocked, *,
+                      block: int = 1 << 18) -> np.ndarray:
     """Which dropped rows uptime anchoring could compare (mask over ``rest``).
 
     Anchoring matches lines of segments without any wall time (a dmesg; a syslog whose year is
     unknown) against lines with one, by message. A dropped row takes part when its message
     also occurs on the other side: an undated row whose message some dated row has, or a dated
-    row whose message some undated row has. ``events``: the kept rows, clocked once.
+    row whose message some undated row has. ``events``: the kept rows, clocked once. Works
+    ``block`` rows at a time (its temporaries are a few arrays of that length).
     """
     placement = clocked.placement
-    none = np.zeros(len(rest), dtype=bool)
-    if placement is None or not len(placement.undated) or not len(rest):
+    n = len(rest)
+    none = np.zeros(n, dtype=bool)
+    if placement is None or not len(placement.undated) or not n:
         return none
     undated_e = np.isin(clocked.segments, placement.undated)
     dated_e = ~undated_e & clocked.events["ts"].notna().to_numpy()
     mhash_e = events["mhash"].to_numpy()
-    k = preceding_rows(events, rest["seq"], rest["line"])
-    undated_r, dated_r = undated_e[k], dated_e[k]
-    del k
+    undated_r, dated_r = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+    for lo in range(0, n, block):
+        k = preceding_rows(events, rest["seq"][lo:lo + block], rest["line"][lo:lo + block])
+        undated_r[lo:lo + block], dated_r[lo:lo + block] = undated_e[k], dated_e[k]
     if not (dated_e.any() or dated_r.any()) or not (undated_e.any() or undated_r.any()):
         return none  # nothing to match on one side: anchoring finds the same without them
     mhash_r = rest["mhash"]
-    undated_keys = np.union1d(mhash_e[undated_e], mhash_r[undated_r])
-    dated_keys = np.union1d(mhash_e[dated_e], mhash_r[dated_r])
+    out = np.zeros(n, dtype=bool)
     # (today undated rows are never dropped where dated rows exist: lines without a wall time
     # are always kept, and a year-less log is undated only when nothing on the host is dated;
-    # the first term keeps this exact should the clock change)
-    return (undated_r & np.isin(mhash_r, dated_keys)) | (dated_r & np.isin(mhash_r, undated_keys))
+    # this first pass keeps the mask exact should the clock change)
+    if undated_r.any():
+        dated_keys = np.union1d(mhash_e[dated_e], mhash_r[dated_r])
+        for lo in range(0, n, block):
+            part = slice(lo, lo + block)
+            out[part] |= undated_r[part] & np.isin(mhash_r[part], dated_keys)
+        del dated_keys
+    undated_keys = np.union1d(mhash_e[undated_e], mhash_r[undated_r])
+    for lo in range(0, n, block):
+        part = slice(lo, lo + block)
+        out[part] |= dated_r[part] & np.isin(mhash_r[part], undated_keys)
+    return out
 
 
 def promote(events: pd.DataFrame, rest: Rest, mask: np.ndarray, sources: dict) -> pd.DataFrame:

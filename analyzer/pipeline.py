@@ -153,21 +153,23 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
     source_table: dict[int, tuple[str, str | None]] = {}
 
     def read_log(seq: int, source: Source, accounting: Accounting):
-        frame = _read_log_streaming(source, seq, options=options, accounting=accounting,
+        parts = _read_log_streaming(source, seq, options=options, accounting=accounting,
                                     shapes=shapes, splitter=splitter, library=library)
         source_table[seq] = (source.path, accounting.sources[-1].format)
-        return frame
+        return parts
 
-    frames, fact_texts, accounting = _read_sources(paths, inventory, read_log)
-    events = pd.concat(frames, ignore_index=True) if frames else _empty_events()
-    del frames
+    packed, fact_texts, accounting = _read_sources(paths, inventory, read_log)
+    # the numbers first (their chunks' pieces are let go), then the kept rows' strings
+    rest = splitter.rest.finish()
+    release_memory()  # the chunks' small arrays left holes in the heap
+    events = _unpack_strings([part for parts in packed for part in parts]) if packed \
+        else _empty_events()
+    del packed
     for name in ("tag", "category", "severity", "fields"):
         if name not in events:
             events[name] = pd.Series([None] * len(events), dtype=object)
     if "_absorbed" not in events:
         events["_absorbed"] = False
-    rest = splitter.rest.finish()
-    release_memory()  # the chunks' small arrays left holes in the heap
 
     def clock(events):
         return assign_clock(events, collected=inventory.collected, host_tz=inventory.timezone,
@@ -202,10 +204,11 @@ def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
 
 
 def _read_log_streaming(source: Source, seq: int, *, options: Options, accounting: Accounting,
-                        shapes, splitter, library) -> pd.DataFrame | None:
-    """Parse, tag and split one log source chunk by chunk (rows kept; the rest to
-    ``splitter.rest``). The last rows of each chunk wait for the next one, so no multi-line
-    block is cut and the rules that look a few rows ahead see them."""
+                        shapes, splitter, library) -> list | None:
+    """Parse, tag and split one log source chunk by chunk: the rows kept, each chunk's with
+    their strings parked in Arrow (``_pack_strings``; ``_unpack_strings`` makes one frame of
+    them), the rest to ``splitter.rest``. The last rows of each chunk wait for the next one,
+    so no multi-line block is cut and the rules that look a few rows ahead see them."""
     from .clock.boots import banner_texts
     from .compact import EDGE_ROWS, message_hashes
     from .tag import MATCHED, arrow_strings, block_reach, match_rows, tag_events
@@ -277,9 +280,7 @@ def _read_log_streaming(source: Source, seq: int, *, options: Options, accountin
         pending = ev if pending is None else pd.concat([pending, ev], ignore_index=True)
         flush(last=False)
     flush(last=True)
-    if not kept:
-        return None
-    return _unpack_strings(kept)
+    return kept or None
 
 
 def _ahead(items, depth: int = 1):

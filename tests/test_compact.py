@@ -24,7 +24,12 @@ from analyzer.options import build_options
 
 @pytest.fixture
 def small_chunks(monkeypatch):
+    from analyzer import compact
+
     monkeypatch.setattr(pipeline, "STREAM_CHUNK_LINES", 97)
+    # the passes over the dropped rows work in blocks: make the blocks small too
+    for pass_ in (compact.apply_clock, compact.anchor_promotions):
+        monkeypatch.setitem(pass_.__kwdefaults__, "block", 13)
 
 
 def _both(paths, **opts):
