@@ -200,10 +200,10 @@ class Splitter:
               near_banner: np.ndarray, first_rows: int, last: bool, total: int) -> pd.DataFrame:
         """The rows of ``region`` (final rows of the source ``seq``, path ``source``, format
         ``fmt``: tagged, merged rows flagged in ``_absorbed``) to keep; the others go to
-        ``rest``. ``near_banner``: per row, a banner
-        within EDGE_ROWS rows after it; ``first_rows``: the region's rows' positions in the
-        source (before block grouping) start at ``first_rows``; ``total``: rows of the region
-        before grouping plus those finalized before (the source's length once ``last``)."""
+        ``rest``. ``near_banner``: per row, a banner within EDGE_ROWS rows after it;
+        ``first_rows``: the region's rows' positions in the source (before block grouping)
+        start at ``first_rows``; ``total``: rows of the region before grouping plus those
+        finalized before (the source's length once ``last``)."""
         state = self._state.setdefault(seq, _SourceState())
         n = len(region)
         if n == 0:

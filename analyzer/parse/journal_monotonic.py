@@ -49,8 +49,8 @@ def sniff(sample: list[str]) -> float:
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse journalctl short-monotonic lines (see the module docstring)."""
-    arr = C.to_arrow(lines)
-    hdr = C.groups_frame(*C.extract_head(lines, HEAD_RE))
+    arr, texts = C.to_arrow_texts(lines)
+    hdr = C.groups_frame(*C.extract_head(texts, HEAD_RE, arr=arr))
     uptime = pd.to_numeric(hdr["up"], errors="coerce").to_numpy(dtype=np.float64)
     return assemble(FORMAT, lines, hdr, arr=arr, wall=None, wall_kind="none", uptime=uptime,
                     kernel_uptime=False, source=source, first_line=first_line)

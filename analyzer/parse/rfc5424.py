@@ -62,8 +62,8 @@ def sniff(sample: list[str]) -> float:
 
 def parse(lines: list[str], *, source: str = "", first_line: int = 1) -> ParseResult:
     """Parse RFC 5424 and RFC 3339-stamped syslog lines (see the module docstring)."""
-    arr = C.to_arrow(lines)
-    hdr = C.groups_frame(*C.extract_head(lines, TRADITIONAL_HEAD_RE))
+    arr, texts = C.to_arrow_texts(lines)
+    hdr = C.groups_frame(*C.extract_head(texts, TRADITIONAL_HEAD_RE, arr=arr))
     hdr["sd"] = ""
     miss = np.flatnonzero(~hdr["matched"].to_numpy())
     if len(miss):

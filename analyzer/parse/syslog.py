@@ -111,9 +111,9 @@ def assemble(fmt: str, lines: Sequence[str], hdr: pd.DataFrame, *, arr: pa.Array
     ``hdr`` comes from ``_common.extract`` or ``extract_head`` and has ``matched``,
     ``message`` (without trailing whitespace) and optionally ``program``/``pid``/``host``
     columns; ``wall``, ``wall_kind``, ``uptime`` and ``priority`` hold one value per line (used
-    where the header matched). Unmatched lines become journal meta
-    lines, boot markers, continuations (indented, right after an event), ``empty`` or
-    ``no_header``. Matched repeat lines fold into the previous event's count. With
+    where the header matched). Unmatched lines become journal meta lines, boot markers,
+    continuations (indented, right after an event), ``empty`` or ``no_header``. Matched repeat
+    lines fold into the previous event's count. With
     ``kernel_uptime``, ``kernel`` messages lose a leading ``[uptime]`` (into ``uptime``) and the
     rsyslog ``: `` oddity.
     """
