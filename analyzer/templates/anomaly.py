@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from .columns import NAT, codes_of, ns_utc, numbers
+from .columns import NAT, codes_of, merge_sums, ns_utc, numbers, sum_by_key
 from .mining import templates_of
 
 #: Floor of a label's scale (log1p units); with it one stray line scores ~1.4, 50 lines ~7.9.
@@ -86,34 +86,18 @@ def anomalous_windows(events: pd.DataFrame, *, window: str = "1h", limit: int = 
         for code in np.unique(hosts):
             mine = hosts == code
             partial.setdefault(int(code), []).append(
-                _cells(key if mine.all() else key[mine],
+                sum_by_key(key if mine.all() else key[mine],
                        weight if mine.all() else weight[mine]))
     del rows, label_codes
     out = []
     for code in np.argsort(host_names, kind="stable"):
         if int(code) not in partial:
             continue
-        keys, sums = _merge_cells(partial.pop(int(code)))
+        keys, sums = merge_sums(partial.pop(int(code)))
         out += _score_host(keys, sums, n_labels, width, names,
                            host=str(host_names[code]) if "host" in events else None)
     out.sort(key=lambda r: (-r["score"], r["start"]))
     return out[:limit]
-
-
-def _cells(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys (sorted) and the sum of ``weight`` per key."""
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
-        np.zeros(0, dtype=np.int64)
-    return key[starts], (np.add.reduceat(weight[order], starts) if len(starts)
-                         else np.zeros(0))
-
-
-def _merge_cells(parts: list) -> tuple[np.ndarray, np.ndarray]:
-    if len(parts) == 1:
-        return parts[0]
-    return _cells(np.concatenate([k for k, _ in parts]), np.concatenate([s for _, s in parts]))
 
 
 def _labelcodes_of(events: pd.DataFrame, timed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,3 +34,25 @@ def numbers(column: pd.Series) -> np.ndarray:
     if column.dtype.kind in "iuf":
         return column.to_numpy()
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+
+def sum_by_key(key: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and the sum of ``weight`` per key: sparse cell counts, such as
+    (window, template) occurrences, one block of rows at a time.
+
+    >>> sum_by_key(np.array([7, 3, 7]), np.array([1.0, 2.0, 4.0]))
+    (array([3, 7]), array([2., 5.]))
+    """
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
+        np.zeros(0, dtype=np.int64)
+    return key[starts], (np.add.reduceat(weight[order], starts) if len(starts)
+                         else np.zeros(0))
+
+
+def merge_sums(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_by_key`` over several blocks' (keys, sums) (a key may be in more than one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return sum_by_key(np.concatenate([k for k, _ in parts]), np.concatenate([s for _, s in parts]))

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..model import KERNEL_FORMATS, KERNEL_PROGRAMS
 from ..report.escape import code
-from .columns import NAT, codes_of, ns_utc, numbers
+from .columns import NAT, codes_of, merge_sums, ns_utc, numbers, sum_by_key
 from .mining import mine_templates, templates_of
 
 FORMATS = ("jsonl", "markdown")
@@ -408,11 +408,7 @@ def _episode_counts(pairs: list, episodes: list) -> pd.DataFrame:
 def _burst_cells(tid: np.ndarray, ts_ns: np.ndarray, weight: np.ndarray,
                  n_t: int) -> tuple[np.ndarray, np.ndarray]:
     """Occurrences per (BURST_WINDOW from the epoch, template): keys and sums."""
-    key = (ts_ns // BURST_WINDOW.value) * n_t + tid  # window-major, template-minor
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    return key[starts], np.add.reduceat(weight[order], starts)
+    return sum_by_key((ts_ns // BURST_WINDOW.value) * n_t + tid, weight)  # window-major
 
 
 def _bursts_of(cells: list, n_t: int) -> dict[int, bool]:
@@ -420,13 +416,7 @@ def _bursts_of(cells: list, n_t: int) -> dict[int, bool]:
     ``_burst_cells`` of one or more blocks of rows)."""
     if not cells:
         return {}
-    key = np.concatenate([k for k, _ in cells])
-    sums = np.concatenate([s for _, s in cells])
-    if len(cells) > 1:  # a window may be split across blocks
-        order = np.argsort(key, kind="stable")
-        key, sums = key[order], sums[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        key, sums = key[starts], np.add.reduceat(sums, starts)
+    key, sums = merge_sums(cells)  # (a window may be split across blocks)
     tid = key % n_t
     peak = np.zeros(n_t)
     np.maximum.at(peak, tid, sums)
