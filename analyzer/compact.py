@@ -14,7 +14,7 @@ each chunk as it is parsed (``Splitter``) and keeps as full rows only
   a correlator reads by text (``XendDomainInfo.create(``).
 
 Every other line is *dropped* to a numbers-only row (``Rest``: source, line, wall time,
-uptime, count, shape, a hash of the message, program and host codes; ~50 bytes instead of a
+uptime, count, shape, a hash of the message, program and host codes; ~32 bytes instead of a
 pandas row with strings). Such a line sits in a run behind a kept line ``k`` of the same
 source, within the same hour, of the same time kind, never earlier than the line before it, so
 the clock gives it exactly what it gives ``k`` shifted by the wall-time difference
@@ -39,8 +39,7 @@ from .clock.boots import NAT
 from .codes import running_codes
 from .correlate.domains import XEND_CREATE_HINT
 from .memory import release_memory
-from .model import (KERNEL_FORMATS, KERNEL_PROGRAMS, TS_BOOT_RELATIVE, TS_QUALITIES,
-                    TS_UNKNOWN)
+from .model import KERNEL_FORMATS, TS_BOOT_RELATIVE, TS_QUALITIES, TS_UNKNOWN, kernel_program
 
 #: Lines kept before a banner and at the start and end of a source (boots look at the rows
 #: before a banner: ``clock.boots.EARLY_ROWS`` plus margin).
@@ -111,7 +110,6 @@ def _quarter_codes(ns: np.ndarray) -> np.ndarray:
 class _SourceState:
     """What the previous chunk of a source left for the rules of the next one."""
 
-    rows: int = 0  # rows finalized so far (before block grouping)
     prev_kind: int = -1
     prev_wall: int = NAT
     prev_bid: object = None
@@ -272,18 +270,20 @@ class Splitter:
         for i in np.flatnonzero(xendish & ~keep):
             if isinstance(messages[i], str) and XEND_CREATE_HINT in messages[i]:
                 keep[i] = True
-        for value in pd.unique(pd.Series(program, dtype=object)):
+        # programs in first-appearance order (missing ones as one), with their first row
+        codes, programs = pd.factorize(program, use_na_sentinel=False)
+        first_row = np.full(len(programs), n, dtype=np.int64)
+        np.minimum.at(first_row, codes, np.arange(n))
+        for value, at in zip(programs, first_row.tolist(), strict=True):
             key = None if value is None or value != value else value
             if key not in state.programs:
                 state.programs.add(key)
-                keep[np.flatnonzero(pd.Series(program, dtype=object).eq(value)
-                                    if key is not None else pd.isna(program))[0]] = True
+                keep[at] = True
         # the first untagged line of each shape (kernel lines and others apart) keeps its
         # text: the report quotes it as the example of its template
         untagged = ~absorbed & pd.isna(tag)
-        codes, programs = pd.factorize(program, use_na_sentinel=False)
-        kflag = np.array([p is None or p != p or str(p).lower() in KERNEL_PROGRAMS
-                          for p in programs], dtype=bool)[codes] | (fmt in KERNEL_FORMATS)
+        kflag = np.array([kernel_program(p) for p in programs], dtype=bool)[codes] | \
+            (fmt in KERNEL_FORMATS)
         shape = region["shape"].to_numpy(dtype=np.int64)
         ukeys = shape * 2 + kflag.astype(np.int64)
         cand = np.flatnonzero(untagged)

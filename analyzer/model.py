@@ -30,6 +30,15 @@ TS_QUALITIES = (TS_EXACT, TS_YEAR_INFERRED, TS_BOOT_RELATIVE, TS_UNKNOWN)
 KERNEL_PROGRAMS = frozenset({"kernel", "xen"})
 KERNEL_FORMATS = frozenset({"dmesg", "dmesg_human", "xen_console", "serial_capture"})
 
+
+def kernel_program(program) -> bool:
+    """Whether a line's program makes it a kernel or hypervisor message (no program: yes).
+
+    >>> [kernel_program(p) for p in ("Kernel", "xen", None, float("nan"), "sshd")]
+    [True, True, True, True, False]
+    """
+    return program is None or program != program or str(program).lower() in KERNEL_PROGRAMS
+
 # ---------------------------------------------------------------------------------------------
 # Unparsed-line reasons (shown in reports; keep them words a person agrees with)
 

@@ -133,8 +133,6 @@ def read_host(paths: Sequence[str], *, options: Options, library=None,
 _RELEASED = "released"
 
 
-
-
 def _read_host_streaming(paths, inventory: Inventory, *, options: Options,
                          library, mask: bool = True) -> HostEvents:
     """``read_host(keep_untagged=False)``: tag chunk by chunk, keep the rows a report needs

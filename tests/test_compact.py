@@ -252,6 +252,16 @@ def test_splitter_keeps_boot_id_changes_and_xend_create_lines():
     assert 5 in kept and 3 not in kept
 
 
+def test_splitter_keeps_the_first_line_of_each_program():
+    walls = [f"2000-03-06 10:00:{s:02d}" for s in range(8)]
+    region = _region(walls)
+    region["program"] = pd.Series(["kernel"] * 3 + ["sshd"] * 2 + [None] * 3, dtype=object)
+    kept = _kept_lines(region)
+    assert 4 in kept and 5 not in kept  # sshd's first line, not its second
+    assert 6 in kept and 7 not in kept  # the first line without a program
+    assert 2 not in kept and 3 not in kept
+
+
 def test_journal_boot_markers_numbered_across_chunks(tmp_path, monkeypatch):
     """Parsers number "-- Boot --" markers per chunk; the read numbers them per source, and
     the rows at the top of a chunk belong to the last marker of the chunk before."""

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
-from ..model import KERNEL_FORMATS, KERNEL_PROGRAMS
+from ..model import KERNEL_FORMATS, kernel_program
 from ..report.escape import code
 from .columns import NAT, codes_of, merge_sums, ns_utc, numbers, sum_by_key
 from .mining import mine_templates, templates_of
@@ -123,7 +123,7 @@ def kernel_untagged(events: pd.DataFrame) -> pd.Series:
     if "program" in events:
         # decided once per distinct program (a long log's rows are many, its programs few)
         codes, uniques = codes_of(events["program"])
-        known = np.array([str(u).lower() in KERNEL_PROGRAMS for u in uniques] + [True])
+        known = np.array([kernel_program(u) for u in uniques] + [kernel_program(None)])
         kernelish = pd.Series(known[codes], index=events.index)
     else:
         kernelish = pd.Series(np.ones(n, dtype=bool), index=events.index)
