@@ -253,13 +253,19 @@ def match_rows(events: pd.DataFrame, library: PatternLibrary, *,
     is parsed and hands the results to ``tag_events`` in the ``MATCHED`` columns, so only
     block grouping waits for the chunk's neighbours.
     """
-    n = len(events)
-    if messages is None:
-        messages = arrow_strings(events["message"]) if n else pa.array([], pa.string())
-    programs = (arrow_strings(events["program"]) if "program" in events.columns and n
-                else pa.nulls(n, pa.string()))
-    body, programs, _ = _normalize(messages, programs)
+    body, programs, _ = _bodies(events["message"], events.get("program"), messages)
     return _match_array(body, programs, library)
+
+
+def _bodies(messages: pd.Series, programs: pd.Series | None,
+            arrow_messages: pa.Array | None = None) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """``_normalize`` of a message column and its program column (None: no programs);
+    ``arrow_messages``: ``arrow_strings(messages)`` when the caller has it."""
+    n = len(messages)
+    if arrow_messages is None:
+        arrow_messages = arrow_strings(messages) if n else pa.array([], pa.string())
+    return _normalize(arrow_messages, arrow_strings(programs) if programs is not None and n
+                      else pa.nulls(n, pa.string()))
 
 
 def block_reach(library: PatternLibrary) -> int:
@@ -372,10 +378,8 @@ def _block_texts(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     callers = np.full(n, None, dtype=object)
     if not len(rows):
         return body, callers
-    messages = arrow_strings(df["message"].iloc[rows])
-    programs = (arrow_strings(df["program"].iloc[rows]) if "program" in df.columns
-                else pa.nulls(len(rows), pa.string()))
-    sub_body, _, sub_callers = _normalize(messages, programs)
+    sub_body, _, sub_callers = _bodies(
+        df["message"].iloc[rows], df["program"].iloc[rows] if "program" in df.columns else None)
     if "caller" in df.columns:
         sub_callers = arrow_strings(df["caller"].iloc[rows])
     body[rows] = sub_body.to_numpy(zero_copy_only=False)
