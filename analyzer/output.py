@@ -8,13 +8,7 @@ from typing import TextIO
 
 def emit(body: str, *, output: Path | None, stdout: TextIO) -> Path | None:
     """Write ``body`` to ``output`` (UTF-8) or to ``stdout``; return the file written, if any."""
-    if output is None:
-        stdout.write(body)
-        stdout.flush()
-        return None
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(body, encoding="utf-8")
-    return output
+    return emit_parts((body,), output=output, stdout=stdout)
 
 
 def emit_parts(parts, *, output: Path | None, stdout: TextIO) -> Path | None:
